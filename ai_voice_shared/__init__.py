@@ -1,0 +1,60 @@
+"""Shared models, services and errors of the AI Voice Tool microservices.
+
+>>> from ai_voice_shared import TwilioWebhookPayload
+>>> payload = TwilioWebhookPayload.from_form(request_body)
+
+``S3Service`` resolves lazily: ``import ai_voice_shared`` never imports boto3.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ai_voice_shared._version import __version__
+from ai_voice_shared.errors import (
+    AiVoiceSharedError,
+    ConfigurationError,
+    InvalidTwilioPayloadError,
+    InvalidTwilioSignatureError,
+)
+from ai_voice_shared.models import (
+    CustomerMetadata,
+    MessageStatus,
+    S3ListResponse,
+    S3ObjectMetadata,
+    TwilioMedia,
+    TwilioStatusCallback,
+    TwilioWebhookPayload,
+)
+from ai_voice_shared.services.customer_lookup_client import CustomerLookupClient
+from ai_voice_shared.twilio_signature import TwilioRequestValidator
+
+if TYPE_CHECKING:
+    from ai_voice_shared.services.s3_service import S3Service
+
+__all__ = [
+    "AiVoiceSharedError",
+    "ConfigurationError",
+    "CustomerLookupClient",
+    "CustomerMetadata",
+    "InvalidTwilioPayloadError",
+    "InvalidTwilioSignatureError",
+    "MessageStatus",
+    "S3ListResponse",
+    "S3ObjectMetadata",
+    "S3Service",
+    "TwilioMedia",
+    "TwilioRequestValidator",
+    "TwilioStatusCallback",
+    "TwilioWebhookPayload",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # boto3 costs ~100 ms to import; load it only when S3Service is first used.
+    if name == "S3Service":
+        from ai_voice_shared.services.s3_service import S3Service
+
+        return S3Service
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

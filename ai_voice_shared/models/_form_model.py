@@ -1,0 +1,256 @@
+"""The base of the Twilio webhook models: parse a form body, keep every pair, emit it again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from enum import Enum
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic_core import ErrorDetails
+
+from ai_voice_shared._form import FormPairs, FormSource, form_pairs
+from ai_voice_shared.errors import InvalidTwilioPayloadError
+
+__all__ = ["TwilioFormModel", "blank_to_none", "parse_json_text"]
+
+#: Validation context flag: the data comes from a form body, keyed by Twilio's wire names only.
+WIRE_CONTEXT = {"aivs_wire": True}
+
+#: How a failed SID pattern is explained to the user, by pattern.
+_PATTERN_HINTS: dict[str, str] = {}
+
+
+def describe_pattern(pattern: str, hint: str) -> str:
+    """Register a human description for a SID pattern, used in error messages; return it."""
+    _PATTERN_HINTS[pattern] = hint
+    return pattern
+
+
+def blank_to_none(value: object) -> object:
+    """Twilio sends optional typed parameters blank (``ErrorCode=``): that means "no value"."""
+    return None if value == "" else value
+
+
+def parse_json_text(value: object) -> object:
+    """Parse a JSON string (blank means ``None``); other values (already parsed) pass through."""
+    if value == "":
+        return None
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"is not a JSON document ({exc})") from None
+
+
+class TwilioFormModel(BaseModel):
+    """A Twilio webhook as a frozen model that round-trips to the exact form pairs it came from.
+
+    Unknown parameters are kept in ``model_extra`` (a ``str``, or a ``tuple[str, ...]`` when the
+    name repeats) and emitted again by :meth:`to_form`.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        defer_build=True,
+        regex_engine="rust-regex",
+    )
+
+    #: Fields whose wire value is a JSON document.
+    _json_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Wire names of the declared fields; a repeated one is an error, not a multi-value.
+    _wire_names: ClassVar[frozenset[str]] = frozenset()
+    #: Python names of fields that do not appear on the wire as themselves (media).
+    _derived_fields: ClassVar[frozenset[str]] = frozenset()
+
+    #: Wire names of the required fields.
+    _required_wire_names: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        wire = {
+            name: field.alias or name
+            for name, field in cls.model_fields.items()
+            if name not in cls._derived_fields
+        }
+        cls._wire_names = frozenset(wire.values())
+        cls._required_wire_names = frozenset(
+            alias for name, alias in wire.items() if cls.model_fields[name].is_required()
+        )
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_form(cls, body: FormSource) -> Self:
+        """Parse a webhook from its raw form body or the fields a web framework parsed.
+
+        ``body`` is the raw body (``bytes`` or ``str``, form-encoded), a mapping or multi-dict
+        (Starlette ``FormData``, Werkzeug ``MultiDict``, Django ``QueryDict``, aiohttp
+        ``MultiDict``), or a sequence of ``(name, value)`` pairs. Only Twilio's wire names are
+        read (``From``, not ``from_``). Raises :class:`InvalidTwilioPayloadError` (a
+        ``ValueError``) naming every offending parameter.
+        """
+        data: dict[str, Any] = {}
+        for name, value in form_pairs(body):
+            previous = data.get(name)
+            if previous is None:
+                data[name] = value
+            elif name in cls._wire_names:
+                raise InvalidTwilioPayloadError(
+                    f"Twilio webhook payload is invalid: {name} appears more than once; Twilio "
+                    "sends it once. Pass the body as Twilio sent it.",
+                    fields=[name],
+                )
+            elif isinstance(previous, tuple):
+                data[name] = (*previous, value)
+            else:
+                data[name] = (previous, value)
+        if not cls._required_wire_names.intersection(data):
+            raise InvalidTwilioPayloadError(
+                f"The body carries none of the parameters a {cls.__name__} always has "
+                f"({', '.join(sorted(cls._required_wire_names))}): it is not this kind of Twilio "
+                "webhook, or the handler passed something else (a JSON body, the query string, "
+                "an already-consumed stream).",
+                fields=["<body>"],
+            )
+        try:
+            return cls.model_validate(data, by_alias=True, by_name=False, context=WIRE_CONTEXT)
+        except ValidationError as exc:
+            raise cls._payload_error(exc) from exc
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if info.context == WIRE_CONTEXT:
+            # A wire parameter spelled like a derived field ("media") is an unknown Twilio
+            # parameter, not our field: park it under a private key, restored as an extra.
+            clashes = cls._derived_fields.intersection(data)
+            if clashes:
+                data = dict(data)
+                for name in clashes:
+                    data["\x00" + name] = data.pop(name)
+        return cls._prepare_data(data)
+
+    @classmethod
+    def _prepare_data(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Map wire parameters onto derived fields; subclasses with derived fields override."""
+        return data
+
+    @model_validator(mode="after")
+    def _check_extras(self) -> Self:
+        extra = self.__pydantic_extra__
+        if not extra:
+            return self
+        for key in [key for key in extra if key.startswith("\x00")]:
+            extra[key[1:]] = extra.pop(key)
+        for key, value in extra.items():
+            if isinstance(value, list):
+                value = extra[key] = tuple(value)
+            if not (
+                isinstance(value, str)
+                or (isinstance(value, tuple) and all(isinstance(v, str) for v in value))
+            ):
+                raise ValueError(
+                    f"unknown parameter {key[:60]!r} must be a str or a tuple of str (its wire "
+                    f"value), not {type(value).__name__}"
+                )
+        return self
+
+    @classmethod
+    def _payload_error(cls, exc: ValidationError) -> InvalidTwilioPayloadError:
+        fields: list[str] = []
+        lines: list[str] = []
+        for error in exc.errors(include_url=False):
+            names = cls._wire_locations(error)
+            fields.extend(name for name in names if name not in fields)
+            lines.append(f"- {', '.join(names) or '<payload>'}: {_explain(error)}")
+        count = len(lines)
+        return InvalidTwilioPayloadError(
+            f"{cls.__name__} is invalid ({count} problem{'s' if count != 1 else ''}):\n"
+            + "\n".join(lines)
+            + "\nPass the raw form body exactly as Twilio sent it (every parameter, blank "
+            "values included); see the parameter reference in the ai-voice-shared README.",
+            fields=fields,
+        )
+
+    @classmethod
+    def _wire_locations(cls, error: ErrorDetails) -> list[str]:
+        ctx = error.get("ctx") or {}
+        if "fields" in ctx:
+            return str(ctx["fields"]).split(",")
+        loc = error["loc"]
+        if not loc:
+            return []
+        head = loc[0]
+        if isinstance(head, str) and head in cls.model_fields:
+            return [cls.model_fields[head].alias or head]
+        return [str(head)]
+
+    # -- emitting --------------------------------------------------------------------------
+
+    def to_form(self) -> FormPairs:
+        """Return the wire pairs: ``from_form(urlencode(p.to_form())) == p``.
+
+        Every parameter the payload was parsed from comes back, unknown ones included; a typed
+        parameter Twilio sent blank is emitted blank again. Numbers and booleans are written
+        the way Twilio writes them (``1``, ``true``).
+        """
+        pairs: FormPairs = []
+        fields_set = self.model_fields_set
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name in self._derived_fields:
+                pairs.extend(self._derived_pairs(name, value))
+            elif value is not None:
+                pairs.append((field.alias or name, self._render(name, value)))
+            elif name in fields_set:
+                pairs.append((field.alias or name, ""))
+        for key, value in (self.__pydantic_extra__ or {}).items():
+            if isinstance(value, str):
+                pairs.append((key, value))
+            else:
+                pairs.extend((key, item) for item in value)
+        return pairs
+
+    def _derived_pairs(self, name: str, value: Any) -> Iterator[tuple[str, str]]:
+        """Emit the wire pairs of a derived field; subclasses that declare one override this."""
+        raise NotImplementedError(f"{type(self).__name__} declares {name} but cannot emit it")
+
+    def _render(self, name: str, value: object) -> str:
+        if name in self._json_fields:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, Enum):
+            return str(value.value)
+        if isinstance(value, int | Decimal | str):
+            return str(value)
+        raise TypeError(f"{type(self).__name__}.{name}: cannot write {type(value).__name__}")
+
+
+def _explain(error: ErrorDetails) -> str:
+    message = error["msg"]
+    if error["type"] == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        message = f"must be {_PATTERN_HINTS.get(pattern, f'of the form {pattern}')}"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    if error["type"] in ("missing", "twilio_media"):
+        return message
+    given = error.get("input")
+    if isinstance(given, str | int | float | Decimal | bool | tuple) and not isinstance(
+        given, dict
+    ):
+        shown = repr(given)
+        shown = shown if len(shown) <= 50 else shown[:47] + "..."
+        message += f" (got {shown})"
+    return message

@@ -1,0 +1,80 @@
+"""What S3 reports about stored objects and object listings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    NonNegativeInt,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+__all__ = ["S3ListResponse", "S3ObjectMetadata"]
+
+
+class S3ObjectMetadata(BaseModel):
+    """One stored object: key, size, modification time, ETag and, when known, its headers.
+
+    ``content_type`` and ``metadata`` are ``None`` when the call that produced this did not
+    return them (a listing does not; ``head_object`` does). ``metadata`` holds the user-defined
+    ``x-amz-meta-*`` values, keys without the prefix.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    key: Annotated[str, StringConstraints(min_length=1)]
+    size: NonNegativeInt
+    last_modified: AwareDatetime
+    etag: Annotated[str, StringConstraints(min_length=1)]
+    storage_class: str = "STANDARD"
+    content_type: str | None = None
+    metadata: dict[str, str] | None = None
+
+    @field_validator("etag", mode="before")
+    @classmethod
+    def _strip_quotes(cls, value: Any) -> Any:
+        """S3 returns the ETag quoted (``"9b2cf5..."``); keep the bare value."""
+        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+            return value[1:-1]
+        return value
+
+
+class S3ListResponse(BaseModel):
+    """One page of an object listing (``ListObjectsV2``).
+
+    ``key_count`` counts objects and common prefixes, as S3 does; when omitted it is derived.
+    Pass ``next_continuation_token`` back to get the next page while ``is_truncated``.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    bucket: Annotated[str, StringConstraints(min_length=1)]
+    prefix: str = ""
+    objects: tuple[S3ObjectMetadata, ...] = ()
+    common_prefixes: tuple[str, ...] = ()
+    is_truncated: bool = False
+    next_continuation_token: str | None = None
+    key_count: NonNegativeInt
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_key_count(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "key_count" not in data:
+            objects, prefixes = data.get("objects", ()), data.get("common_prefixes", ())
+            if hasattr(objects, "__len__") and hasattr(prefixes, "__len__"):
+                return {**data, "key_count": len(objects) + len(prefixes)}
+        return data
+
+    @model_validator(mode="after")
+    def _check_page(self) -> Self:
+        if self.is_truncated and not self.next_continuation_token:
+            raise ValueError(
+                "is_truncated is true but next_continuation_token is missing: a truncated "
+                "page must say where the next one starts"
+            )
+        return self
