@@ -6,15 +6,23 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import Enum
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from ai_voice_shared._form import FormPairs, FormSource, form_pairs
 from ai_voice_shared.errors import InvalidTwilioPayloadError
 
-__all__ = ["TwilioFormModel", "blank_to_none", "parse_json_text"]
+__all__ = ["TwilioFormModel", "WireInt", "blank_to_none", "parse_json_text"]
 
 #: Validation context flag: the data comes from a form body, keyed by Twilio's wire names only.
 WIRE_CONTEXT = {"aivs_wire": True}
@@ -27,6 +35,18 @@ def describe_pattern(pattern: str, hint: str) -> str:
     """Register a human description for a SID pattern, used in error messages; return it."""
     _PATTERN_HINTS[pattern] = hint
     return pattern
+
+
+def _wire_int(value: object) -> object:
+    # pydantic's lax int parsing also takes "1_0", "+1" and "1.0"; Twilio writes digits only,
+    # and accepting other spellings would break the exact round trip of the form.
+    if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) < 19):
+        raise ValueError("must be a whole number written in digits")
+    return value
+
+
+#: A non-negative integer as Twilio writes it ("0", "12").
+WireInt = Annotated[int, Field(ge=0), BeforeValidator(_wire_int)]
 
 
 def blank_to_none(value: object) -> object:
@@ -191,9 +211,16 @@ class TwilioFormModel(BaseModel):
         if not loc:
             return []
         head = loc[0]
+        if head in cls._derived_fields:
+            return [cls._derived_location(loc)]
         if isinstance(head, str) and head in cls.model_fields:
             return [cls.model_fields[head].alias or head]
         return [str(head)]
+
+    @classmethod
+    def _derived_location(cls, loc: tuple[int | str, ...]) -> str:
+        """The wire name behind an error inside a derived field; subclasses override."""
+        return ".".join(map(str, loc))
 
     # -- emitting --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from ai_voice_shared.models._form_model import (
     TwilioFormModel,
+    WireInt,
     blank_to_none,
     describe_pattern,
     parse_json_text,
@@ -131,8 +132,8 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     sms_sid: MessageSid = Field(alias="SmsSid")
     sms_message_sid: MessageSid = Field(alias="SmsMessageSid")
     body: str = Field(alias="Body", description="Message text; '' for media-only messages.")
-    num_media: int = Field(alias="NumMedia", ge=0)
-    num_segments: int = Field(alias="NumSegments", ge=0)
+    num_media: WireInt = Field(alias="NumMedia")
+    num_segments: WireInt = Field(alias="NumSegments")
     media: tuple[TwilioMedia, ...] = Field(
         (), description="MediaUrl{N}/MediaContentType{N}, N = 0..NumMedia-1, in order."
     )
@@ -153,7 +154,7 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     forwarded: bool | None = Field(None, alias="Forwarded")
     frequently_forwarded: bool | None = Field(None, alias="FrequentlyForwarded")
     channel_metadata: JsonValue = Field(None, alias="ChannelMetadata")
-    referral_num_media: int | None = Field(None, alias="ReferralNumMedia", ge=0)
+    referral_num_media: WireInt | None = Field(None, alias="ReferralNumMedia")
     referral_body: str | None = Field(None, alias="ReferralBody")
     referral_headline: str | None = Field(None, alias="ReferralHeadline")
     referral_source_id: str | None = Field(None, alias="ReferralSourceId")
@@ -234,6 +235,12 @@ class TwilioWebhookPayload(_TwilioMessageBase):
             )
         return self
 
+    @classmethod
+    def _derived_location(cls, loc: tuple[int | str, ...]) -> str:
+        if len(loc) >= 3 and isinstance(loc[1], int):
+            return f"{'MediaUrl' if loc[2] == 'url' else 'MediaContentType'}{loc[1]}"
+        return "media"
+
     def _derived_pairs(self, name: str, value: Any) -> Iterator[tuple[str, str]]:
         for index, item in enumerate(self.media):
             yield f"MediaContentType{index}", item.content_type
@@ -254,7 +261,7 @@ class TwilioStatusCallback(_TwilioMessageBase):
     """A status callback for an outbound message (``queued`` ... ``delivered``, ``read``)."""
 
     message_status: MessageStatus = Field(alias="MessageStatus")
-    error_code: int | None = Field(None, alias="ErrorCode", ge=0)
+    error_code: WireInt | None = Field(None, alias="ErrorCode")
     error_message: str | None = Field(None, alias="ErrorMessage")
     event_type: str | None = Field(None, alias="EventType", description="'DELIVERED' or 'READ'.")
     channel_install_sid: ChannelInstallSid | None = Field(None, alias="ChannelInstallSid")

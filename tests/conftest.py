@@ -1,0 +1,33 @@
+"""Shared test data: the anonymised Twilio bodies copied from the project's samples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TWILIO_SAMPLES = Path(__file__).parent / "data" / "twilio"
+INBOUND_SAMPLES = ["01_whatsapp_text.form", "02_whatsapp_image.form", "03_whatsapp_voice_note.form"]
+
+
+@pytest.fixture
+def twilio_sample() -> Callable[[str], bytes]:
+    """Read one sample's raw body, exactly as Twilio sent it: ``twilio_sample("01_...form")``."""
+
+    def read(name: str) -> bytes:
+        return (TWILIO_SAMPLES / name).read_bytes()
+
+    return read
+
+
+@pytest.fixture(params=INBOUND_SAMPLES)
+def inbound_body(request: pytest.FixtureRequest) -> bytes:
+    """Each inbound-message sample's raw body in turn."""
+    return (TWILIO_SAMPLES / request.param).read_bytes()
+
+
+@pytest.fixture
+def voice_note_body() -> bytes:
+    """The raw body of an inbound WhatsApp voice note (``audio/ogg``, ``Body=``)."""
+    return (TWILIO_SAMPLES / "03_whatsapp_voice_note.form").read_bytes()
