@@ -24,7 +24,8 @@ def twilio_sample() -> Callable[[str], bytes]:
 @pytest.fixture(params=INBOUND_SAMPLES)
 def inbound_body(request: pytest.FixtureRequest) -> bytes:
     """Each inbound-message sample's raw body in turn."""
-    return (TWILIO_SAMPLES / request.param).read_bytes()
+    name: str = request.param
+    return (TWILIO_SAMPLES / name).read_bytes()
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ class S3ListResponse(BaseModel):
     common_prefixes: tuple[str, ...] = ()
     is_truncated: bool = False
     next_continuation_token: str | None = None
-    key_count: NonNegativeInt
+    key_count: NonNegativeInt = 0
 
     @model_validator(mode="before")
     @classmethod

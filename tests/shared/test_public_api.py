@@ -67,7 +67,7 @@ def test_the_seed_import_paths_keep_working() -> None:
 
 def test_an_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'Nope'"):
-        ai_voice_shared.Nope  # type: ignore[attr-defined]  # noqa: B018
+        ai_voice_shared.Nope  # noqa: B018
 
 
 def test_importing_the_package_does_not_import_boto3() -> None:

@@ -12,9 +12,15 @@ from ai_voice_shared import S3ListResponse, S3ObjectMetadata
 MODIFIED = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
 
 
-def obj(key: str = "voice/AC1/MM1.ogg", **extra: object) -> S3ObjectMetadata:
+def obj(**changes: object) -> S3ObjectMetadata:
     return S3ObjectMetadata.model_validate(
-        {"key": key, "size": 10, "last_modified": MODIFIED, "etag": '"9b2cf535f27731c9"', **extra}
+        {
+            "key": "voice/AC1/MM1.ogg",
+            "size": 10,
+            "last_modified": MODIFIED,
+            "etag": '"9b2cf535f27731c9"',
+            **changes,
+        }
     )
 
 

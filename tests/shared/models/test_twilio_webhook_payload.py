@@ -108,7 +108,7 @@ def test_every_sample_round_trips_to_the_exact_pairs_it_came_from(inbound_body: 
         pytest.param(wire_pairs, id="list of pairs"),
         pytest.param(lambda body: WerkzeugMultiDict(wire_pairs(body)), id="werkzeug MultiDict"),
         pytest.param(lambda body: AiohttpMultiDict(wire_pairs(body)), id="aiohttp MultiDict"),
-        pytest.param(lambda body: FormData(wire_pairs(body)), id="starlette FormData"),
+        pytest.param(lambda body: FormData(dict(wire_pairs(body))), id="starlette FormData"),
     ],
 )
 def test_from_form_takes_the_body_in_every_shape_a_framework_hands_over(

@@ -1,0 +1,71 @@
+"""Benchmarks of ai-voice-shared, each measured against a baseline run in the same process.
+
+Run them all with ``python -m benchmarks``. Each benchmark module exposes ``run() -> list[Figure]``
+and is listed in :data:`BENCHMARKS`. Only ratios are judged: this machine is shared and noisy,
+so absolute times say little.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["BENCHMARKS", "Figure", "best_of", "format_figure"]
+
+#: The benchmark modules the runner executes, in order.
+BENCHMARKS = ["benchmarks.import_cost", "benchmarks.parse_throughput"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure: our value, the baseline's, and the target for their ratio."""
+
+    name: str
+    value: float
+    baseline: float
+    unit: str
+    target: float
+    #: "max": the ratio value/baseline must be <= target; "min": it must be >= target.
+    bound: Literal["max", "min"]
+    #: An extra condition the figure must meet, and what it is (empty when there is none).
+    extra_ok: bool = True
+    extra: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("inf")
+
+    @property
+    def passed(self) -> bool:
+        within = self.ratio <= self.target if self.bound == "max" else self.ratio >= self.target
+        return within and self.extra_ok
+
+
+def format_figure(figure: Figure) -> str:
+    """One line: name, value, baseline, ratio, target and verdict."""
+    op = "<=" if figure.bound == "max" else ">="
+    extra = f"; {figure.extra}: {'yes' if figure.extra_ok else 'NO'}" if figure.extra else ""
+    return (
+        f"{'PASS' if figure.passed else 'FAIL'}  {figure.name}: "
+        f"value={figure.value:.4g} {figure.unit}  baseline={figure.baseline:.4g} {figure.unit}  "
+        f"ratio={figure.ratio:.3f}  target: ratio {op} {figure.target}{extra}"
+    )
+
+
+def best_of(func: Callable[[], object], *, number: int, repeat: int) -> float:
+    """Seconds per call of ``func``: the best of ``repeat`` runs of ``number`` calls each."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        runs.append((time.perf_counter() - start) / number)
+    return min(runs)
+
+
+def median(values: list[float]) -> float:
+    """The median, a robust centre for noisy timings."""
+    return statistics.median(values)
