@@ -225,7 +225,14 @@ def test_signatures_agree_with_the_official_sdk(
     signature = theirs.compute_signature(url, params)
 
     assert ours.compute_signature(url, pairs) == signature
-    assert ours.validate(url, pairs, signature) is theirs.validate(url, params, signature) is True
+    verdict = theirs.validate(url, params, signature)
+    assert ours.validate(url, pairs, signature) is verdict
+    # The SDK rebuilds the URL with urlparse().geturl(), which drops an empty ";" parameter
+    # of the last path segment ("/hook;"): such URLs fail even with the right signature, in
+    # the SDK and here alike.
+    last_segment = url.split("?")[0].rsplit("/", 1)[1]
+    dropped = last_segment.endswith(";") and last_segment.index(";") == len(last_segment) - 1
+    assert verdict is not dropped
     tampered = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
     assert ours.validate(url, pairs, tampered) is theirs.validate(url, params, tampered)
 
