@@ -274,9 +274,7 @@ def _explain(error: ErrorDetails) -> str:
     if error["type"] in ("missing", "twilio_media"):
         return message
     given = error.get("input")
-    if isinstance(given, str | int | float | Decimal | bool | tuple) and not isinstance(
-        given, dict
-    ):
+    if isinstance(given, str | int | float | Decimal | tuple):
         shown = repr(given)
         shown = shown if len(shown) <= 50 else shown[:47] + "..."
         message += f" (got {shown})"

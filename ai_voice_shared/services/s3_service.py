@@ -6,8 +6,6 @@ implementation arrives with the S3Service issue.
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 __all__ = ["S3Service"]
 
 
@@ -15,11 +13,7 @@ class S3Service:
     """Placeholder for the boto3-backed S3 service (not implemented yet)."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        _not_yet("S3Service")
-
-
-def _not_yet(name: str) -> NoReturn:
-    raise NotImplementedError(
-        f"{name} is not implemented in this version of ai-voice-shared; upgrade the package "
-        "once the S3Service release is out, or use boto3 directly until then."
-    )
+        raise NotImplementedError(
+            "S3Service is not implemented in this version of ai-voice-shared; upgrade the "
+            "package once the S3Service release is out, or use boto3 directly until then."
+        )
