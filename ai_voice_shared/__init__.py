@@ -14,19 +14,28 @@ from ai_voice_shared._version import __version__
 from ai_voice_shared.errors import (
     AiVoiceSharedError,
     ConfigurationError,
+    InvalidS3KeyError,
     InvalidTwilioPayloadError,
     InvalidTwilioSignatureError,
+    S3AccessDeniedError,
+    S3BucketNotFoundError,
+    S3DeleteError,
+    S3ObjectExistsError,
+    S3ObjectNotFoundError,
+    S3ServiceError,
 )
 from ai_voice_shared.models import (
     CustomerMetadata,
     MessageStatus,
     S3ListResponse,
     S3ObjectMetadata,
+    S3PresignedPost,
     TwilioMedia,
     TwilioStatusCallback,
     TwilioWebhookPayload,
 )
 from ai_voice_shared.services.customer_lookup_client import CustomerLookupClient
+from ai_voice_shared.settings import S3Settings
 from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 if TYPE_CHECKING:
@@ -37,12 +46,21 @@ __all__ = [
     "ConfigurationError",
     "CustomerLookupClient",
     "CustomerMetadata",
+    "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
     "MessageStatus",
+    "S3AccessDeniedError",
+    "S3BucketNotFoundError",
+    "S3DeleteError",
     "S3ListResponse",
+    "S3ObjectExistsError",
     "S3ObjectMetadata",
+    "S3ObjectNotFoundError",
+    "S3PresignedPost",
     "S3Service",
+    "S3ServiceError",
+    "S3Settings",
     "TwilioMedia",
     "TwilioRequestValidator",
     "TwilioStatusCallback",

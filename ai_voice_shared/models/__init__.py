@@ -7,7 +7,7 @@ All models are frozen pydantic v2 models. The Twilio models parse the form body 
 from __future__ import annotations
 
 from ai_voice_shared.models._customer import CustomerMetadata
-from ai_voice_shared.models._s3 import S3ListResponse, S3ObjectMetadata
+from ai_voice_shared.models._s3 import S3ListResponse, S3ObjectMetadata, S3PresignedPost
 from ai_voice_shared.models._twilio import (
     MessageStatus,
     TwilioMedia,
@@ -20,6 +20,7 @@ __all__ = [
     "MessageStatus",
     "S3ListResponse",
     "S3ObjectMetadata",
+    "S3PresignedPost",
     "TwilioMedia",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-__all__ = ["S3ListResponse", "S3ObjectMetadata"]
+__all__ = ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost"]
 
 
 class S3ObjectMetadata(BaseModel):
@@ -78,3 +78,17 @@ class S3ListResponse(BaseModel):
                 "page must say where the next one starts"
             )
         return self
+
+
+class S3PresignedPost(BaseModel):
+    """A presigned POST: send a ``multipart/form-data`` POST to ``url`` with ``fields`` + file.
+
+    The file part must come last and be named ``file``::
+
+        httpx.post(post.url, data=post.fields, files={"file": ("note.ogg", data, "audio/ogg")})
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    url: Annotated[str, StringConstraints(min_length=1)]
+    fields: dict[str, str]

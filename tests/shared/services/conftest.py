@@ -1,0 +1,147 @@
+"""S3 backends for the contract suite: moto in-process and a real SeaweedFS server.
+
+Every test that takes ``s3`` runs once per backend, on a fresh bucket of its own. SeaweedFS is
+started once per session on free 127.0.0.1 ports; without the ``weed`` binary its tests are
+skipped locally and fail under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ai_voice_shared.services.s3_service import S3Service, build_s3_client
+from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing.seaweedfs import INSTALL_HINT, SeaweedFSServer, find_weed
+from tests.shared.services.s3_backends import (
+    FaultInjector,
+    S3Backend,
+    create_bucket,
+    destroy_bucket,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MiB = 1024 * 1024
+MOTO_REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="session")
+def moto_client() -> S3Client:
+    """One client for every moto test: building one costs ~100 ms, entering mock_aws ~2 ms."""
+    settings = S3Settings(
+        bucket_name="placeholder",
+        region=MOTO_REGION,
+        access_key_id="testing",
+        secret_access_key="testing",
+    )
+    return build_s3_client(settings)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_server() -> Iterator[SeaweedFSServer]:
+    """A SeaweedFS server for the whole session (skipped, or failed on CI, without weed)."""
+    if find_weed() is None:
+        message = f"SeaweedFS binary 'weed' not found on PATH or beside Python: {INSTALL_HINT}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (required when CI=true)")
+        pytest.skip(message)
+    with SeaweedFSServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_client(seaweedfs_server: SeaweedFSServer) -> S3Client:
+    settings = S3Settings(
+        bucket_name="placeholder",
+        region=seaweedfs_server.region,
+        endpoint_url=seaweedfs_server.endpoint_url,
+        access_key_id=seaweedfs_server.access_key_id,
+        secret_access_key=seaweedfs_server.secret_access_key,
+    )
+    return build_s3_client(settings)
+
+
+@pytest.fixture(params=["moto", "seaweedfs"])
+def backend(request: pytest.FixtureRequest) -> Iterator[S3Backend]:
+    """Each backend in turn; moto's state lives only for the test (a fresh mock_aws)."""
+    if request.param == "moto":
+        from moto import mock_aws
+
+        with mock_aws():
+            client = request.getfixturevalue("moto_client")
+            yield S3Backend("moto", client, MOTO_REGION, None, "testing", "testing")
+        return
+    server: SeaweedFSServer = request.getfixturevalue("seaweedfs_server")
+    yield S3Backend(
+        "seaweedfs",
+        request.getfixturevalue("seaweedfs_client"),
+        server.region,
+        server.endpoint_url,
+        server.access_key_id,
+        server.secret_access_key,
+    )
+
+
+@pytest.fixture
+def bucket(backend: S3Backend) -> Iterator[str]:
+    """A fresh, empty bucket for this test, removed with everything in it afterwards."""
+    name = f"aivs-test-{uuid.uuid4().hex[:20]}"
+    create_bucket(backend.client, name, backend.region)
+    yield name
+    destroy_bucket(backend.client, name)
+
+
+@pytest.fixture
+def s3(backend: S3Backend, bucket: str) -> S3Service:
+    """An S3Service on the test's bucket, sharing the backend's client."""
+    return S3Service(backend.settings(bucket), client=backend.client)
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's standard retries back off for real; the retry count is what is under test."""
+    from botocore.retries import standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
+@pytest.fixture
+def faults(backend: S3Backend) -> Iterator[FaultInjector]:
+    """Inject S3 error responses into the shared client for this test only."""
+    injector = FaultInjector(backend.client)
+    yield injector
+    injector.close()
+
+
+@pytest.fixture
+def make_file(tmp_path: Any) -> Callable[[str, int], Any]:
+    """Write ``size`` random bytes to ``tmp_path / name`` in 1 MiB steps; return the path."""
+
+    def make(name: str, size: int) -> Any:
+        path = tmp_path / name
+        with path.open("wb") as out:
+            remaining = size
+            while remaining:
+                step = min(remaining, MiB)
+                out.write(os.urandom(step))
+                remaining -= step
+        return path
+
+    return make
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A 127.0.0.1 port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

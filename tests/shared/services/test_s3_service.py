@@ -1,0 +1,365 @@
+"""S3Service contract: every operation behaves the same on moto and on a real SeaweedFS server."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ai_voice_shared import (
+    ConfigurationError,
+    InvalidS3KeyError,
+    S3BucketNotFoundError,
+    S3ObjectExistsError,
+    S3ObjectNotFoundError,
+    S3Service,
+)
+from ai_voice_shared.services import s3_service
+from tests.shared.services.s3_backends import FaultInjector, MiB, S3Backend
+
+VOICE = b"OggS\x00\x02" + bytes(range(256)) * 40
+
+
+def digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(MiB), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+# -- upload and download --------------------------------------------------------------------
+
+
+def test_uploaded_bytes_come_back_identical_with_their_metadata(s3: S3Service) -> None:
+    stored = s3.upload_bytes(
+        "voice/AC1/MM1.ogg", VOICE, content_type="audio/ogg", metadata={"message-sid": "MM1"}
+    )
+
+    assert s3.download_bytes("voice/AC1/MM1.ogg") == VOICE
+    assert stored.key == "voice/AC1/MM1.ogg"
+    assert stored.size == len(VOICE)
+    assert stored.etag == hashlib.md5(VOICE).hexdigest()
+    assert (stored.content_type, stored.metadata) == ("audio/ogg", {"message-sid": "MM1"})
+    assert abs(stored.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_a_conditional_write_refuses_to_replace_an_existing_object(s3: S3Service) -> None:
+    s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)
+
+    with pytest.raises(S3ObjectExistsError) as caught:
+        s3.upload_bytes("voice/MM1.ogg", b"other", overwrite=False)
+
+    assert s3.download_bytes("voice/MM1.ogg") == VOICE
+    assert (caught.value.operation, caught.value.key, caught.value.status) == (
+        "PutObject",
+        "voice/MM1.ogg",
+        412,
+    )
+    assert "already exists and overwrite=False" in str(caught.value)
+
+
+def test_overwrite_true_replaces_the_object(s3: S3Service) -> None:
+    s3.upload_bytes("k.bin", b"first")
+    s3.upload_bytes("k.bin", b"second")
+
+    assert s3.download_bytes("k.bin") == b"second"
+
+
+@pytest.mark.parametrize("size", [1000, 12 * MiB], ids=["single part", "three parts"])
+@pytest.mark.parametrize("as_", ["path", "str path", "buffered file", "raw file", "BytesIO"])
+def test_upload_file_streams_any_source_and_the_bytes_survive(
+    s3: S3Service, make_file: Callable[[str, int], Path], size: int, as_: str
+) -> None:
+    path = make_file("in.bin", size)
+    sources: dict[str, Callable[[], Any]] = {
+        "path": lambda: path,
+        "str path": lambda: str(path),
+        "buffered file": lambda: path.open("rb"),
+        "raw file": lambda: path.open("rb", buffering=0),
+        "BytesIO": lambda: io.BytesIO(path.read_bytes()),
+    }
+
+    source = sources[as_]()
+    try:
+        stored = s3.upload_file("big.bin", source, content_type="application/octet-stream")
+        assert not getattr(source, "closed", False), "the caller's stream must stay open"
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+
+    assert stored.size == size
+    assert ("-" in stored.etag) is (size > 5 * MiB)  # multipart ETags end in -<parts>
+    assert hashlib.sha256(s3.download_bytes("big.bin")).hexdigest() == digest(path)
+
+
+def test_upload_file_refuses_a_text_stream(s3: S3Service) -> None:
+    with pytest.raises(ConfigurationError, match="open the file in binary mode"):
+        s3.upload_file("k.txt", io.StringIO("text"))  # type: ignore[arg-type]
+
+
+def test_download_file_writes_a_path_or_a_file_object(s3: S3Service, tmp_path: Path) -> None:
+    s3.upload_bytes("voice/MM1.ogg", VOICE, content_type="audio/ogg")
+    target, buffer = tmp_path / "out.ogg", io.BytesIO()
+
+    by_path = s3.download_file("voice/MM1.ogg", target)
+    by_file = s3.download_file("voice/MM1.ogg", buffer)
+
+    assert target.read_bytes() == buffer.getvalue() == VOICE
+    assert by_path == by_file
+    assert by_path.content_type == "audio/ogg"
+
+
+def test_a_failed_download_leaves_no_file_behind(s3: S3Service, tmp_path: Path) -> None:
+    with pytest.raises(S3ObjectNotFoundError):
+        s3.download_file("missing.ogg", tmp_path / "out.ogg")
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_iter_bytes_streams_in_bounded_chunks(s3: S3Service) -> None:
+    s3.upload_bytes("voice/MM1.ogg", VOICE)
+
+    chunks = list(s3.iter_bytes("voice/MM1.ogg", chunk_size=1000))
+
+    assert b"".join(chunks) == VOICE
+    assert max(len(chunk) for chunk in chunks) <= 1000
+    assert len(chunks) >= len(VOICE) // 1000
+
+
+def test_iter_bytes_raises_for_a_missing_key_before_iteration(s3: S3Service) -> None:
+    with pytest.raises(S3ObjectNotFoundError) as caught:
+        s3.iter_bytes("missing.ogg")
+
+    assert (caught.value.operation, caught.value.code) == ("GetObject", "NoSuchKey")
+
+
+def test_copy_object_keeps_content_and_metadata(s3: S3Service) -> None:
+    s3.upload_bytes("a.ogg", VOICE, content_type="audio/ogg", metadata={"m": "1"})
+
+    copy = s3.copy_object("a.ogg", "archive/a.ogg")
+
+    assert s3.download_bytes("archive/a.ogg") == VOICE
+    assert (copy.key, copy.content_type, copy.metadata) == (
+        "archive/a.ogg",
+        "audio/ogg",
+        {"m": "1"},
+    )
+
+
+# -- head, exists and missing things --------------------------------------------------------
+
+
+def test_head_object_and_exists_see_what_was_stored(s3: S3Service) -> None:
+    s3.upload_bytes("voice/MM1.ogg", VOICE, content_type="audio/ogg")
+
+    head = s3.head_object("voice/MM1.ogg")
+
+    assert (head.key, head.size, head.content_type, head.storage_class) == (
+        "voice/MM1.ogg",
+        len(VOICE),
+        "audio/ogg",
+        "STANDARD",
+    )
+    assert s3.exists("voice/MM1.ogg")
+    assert not s3.exists("voice/MM2.ogg")
+
+
+@pytest.mark.parametrize(
+    ("call", "operation"),
+    [
+        pytest.param(lambda s3: s3.head_object("missing.ogg"), "HeadObject", id="head (bare 404)"),
+        pytest.param(
+            lambda s3: s3.download_bytes("missing.ogg"), "GetObject", id="get (NoSuchKey)"
+        ),
+    ],
+)
+def test_a_missing_key_is_s3_object_not_found_whichever_way_s3_says_it(
+    s3: S3Service, call: Callable[[S3Service], object], operation: str
+) -> None:
+    with pytest.raises(S3ObjectNotFoundError) as caught:
+        call(s3)
+
+    error = caught.value
+    assert (error.operation, error.bucket, error.key, error.status) == (
+        operation,
+        s3.bucket,
+        "missing.ogg",
+        404,
+    )
+    assert f"s3://{s3.bucket}/missing.ogg does not exist" in str(error)
+    assert "S3_KEY_PREFIX is prepended to every key" in str(error)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s3: s3.exists("k"), id="exists"),
+        pytest.param(lambda s3: s3.head_object("k"), id="head_object"),
+        pytest.param(lambda s3: s3.download_bytes("k"), id="download_bytes"),
+        pytest.param(lambda s3: s3.upload_bytes("k", b"x"), id="upload_bytes"),
+    ],
+)
+def test_a_missing_bucket_is_reported_as_such_not_as_a_missing_key(
+    backend: S3Backend, call: Callable[[S3Service], object]
+) -> None:
+    s3 = S3Service(backend.settings("aivs-no-such-bucket-here"), client=backend.client)
+
+    with pytest.raises(S3BucketNotFoundError) as caught:
+        call(s3)
+
+    assert caught.value.bucket == "aivs-no-such-bucket-here"
+    assert "S3_BUCKET_NAME" in str(caught.value)
+
+
+# -- listing --------------------------------------------------------------------------------
+
+
+def test_list_objects_filters_by_prefix_and_folds_common_prefixes(s3: S3Service) -> None:
+    for key in ["voice/AC1/MM1.ogg", "voice/AC1/MM2.ogg", "voice/AC2/MM3.ogg", "other.txt"]:
+        s3.upload_bytes(key, b"x")
+
+    flat = s3.list_objects("voice/")
+    folded = s3.list_objects("voice/", delimiter="/")
+
+    assert [o.key for o in flat.objects] == [
+        "voice/AC1/MM1.ogg",
+        "voice/AC1/MM2.ogg",
+        "voice/AC2/MM3.ogg",
+    ]
+    assert (flat.key_count, flat.is_truncated, flat.prefix) == (3, False, "voice/")
+    assert folded.objects == ()
+    assert folded.common_prefixes == ("voice/AC1/", "voice/AC2/")
+    assert all(o.size == 1 and o.etag and o.last_modified.tzinfo for o in flat.objects)
+
+
+def test_list_objects_pages_with_continuation_tokens(s3: S3Service) -> None:
+    keys = [f"k{i:02d}" for i in range(7)]
+    for key in keys:
+        s3.upload_bytes(key, b"x")
+
+    seen, token, pages = [], None, 0
+    while True:
+        page = s3.list_objects(max_keys=3, continuation_token=token)
+        seen += [o.key for o in page.objects]
+        pages += 1
+        if not page.is_truncated:
+            break
+        token = page.next_continuation_token
+
+    assert (seen, pages) == (keys, 3)
+    assert [o.key for o in s3.iter_objects(page_size=2)] == keys
+
+
+def test_list_objects_rejects_an_impossible_page_size(s3: S3Service) -> None:
+    with pytest.raises(ConfigurationError, match="max_keys must be between 1 and 1000, not 0"):
+        s3.list_objects(max_keys=0)
+
+
+def test_the_key_prefix_is_applied_on_the_way_in_and_stripped_on_the_way_out(
+    backend: S3Backend, bucket: str
+) -> None:
+    tenant = S3Service(backend.settings(bucket, key_prefix="tenant-a"), client=backend.client)
+    whole = S3Service(backend.settings(bucket), client=backend.client)
+
+    tenant.upload_bytes("voice/MM1.ogg", b"x")
+
+    assert [o.key for o in tenant.iter_objects()] == ["voice/MM1.ogg"]
+    assert tenant.list_objects(delimiter="/").common_prefixes == ("voice/",)
+    assert [o.key for o in whole.iter_objects()] == ["tenant-a/voice/MM1.ogg"]
+    assert tenant.full_key("voice/MM1.ogg") == "tenant-a/voice/MM1.ogg"
+
+
+# -- deleting -------------------------------------------------------------------------------
+
+
+def test_delete_object_removes_the_key_and_tolerates_a_missing_one(s3: S3Service) -> None:
+    s3.upload_bytes("k", b"x")
+
+    s3.delete_object("k")
+    s3.delete_object("k")
+
+    assert not s3.exists("k")
+
+
+def test_delete_objects_sends_one_request_per_batch(
+    s3: S3Service, faults: FaultInjector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # S3 takes 1000 keys per DeleteObjects; a batch of 4 proves the batching without 1000 PUTs.
+    monkeypatch.setattr(s3_service, "_DELETE_BATCH", 4)
+    keys = [f"bulk/{i:02d}" for i in range(9)]
+    for key in keys:
+        s3.upload_bytes(key, b"")
+    faults.sent.clear()
+
+    assert s3.delete_objects(keys) == 9
+
+    assert faults.sent == ["DeleteObjects"] * 3
+    assert list(s3.iter_objects("bulk/")) == []
+
+
+# -- presigned URLs -------------------------------------------------------------------------
+
+
+def test_presigned_urls_carry_a_sigv4_signature_and_the_expiry(s3: S3Service) -> None:
+    get = s3.generate_presigned_url("voice/MM1.ogg")
+    put = s3.generate_presigned_url("voice/MM1.ogg", method="PUT", expires_in=60)
+
+    assert "X-Amz-Signature=" in get
+    assert "X-Amz-Expires=3600" in get
+    assert "X-Amz-Expires=60" in put
+    assert "voice/MM1.ogg" in get
+
+
+def test_a_presigned_post_carries_its_conditions(s3: S3Service) -> None:
+    import base64
+    import json
+
+    post = s3.generate_presigned_post("up/MM1.ogg", content_type="audio/ogg", max_size=1000)
+
+    policy = json.loads(base64.b64decode(post.fields["policy"]))
+    assert ["content-length-range", 0, 1000] in policy["conditions"]
+    assert {"Content-Type": "audio/ogg"} in policy["conditions"]
+    assert post.fields["key"] == "up/MM1.ogg"
+
+
+@pytest.mark.parametrize("expires_in", [0, 7 * 24 * 3600 + 1])
+def test_an_expiry_beyond_sigv4_limits_is_refused(s3: S3Service, expires_in: int) -> None:
+    with pytest.raises(ConfigurationError, match="expires_in must be between 1 and 604800"):
+        s3.generate_presigned_url("k", expires_in=expires_in)
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("", "is empty"),
+        ("/voice/a.ogg", "starts with '/'"),
+        ("voice/../a.ogg", "has a '.' or '..' segment"),
+        ("./a.ogg", "has a '.' or '..' segment"),
+        ("voice/a\n.ogg", "contains a control character"),
+        ("a" * 1025, "UTF-8 bytes with the prefix"),
+        ("é" * 513, "UTF-8 bytes with the prefix"),
+    ],
+)
+def test_a_bad_key_is_refused_before_any_request(
+    s3: S3Service, faults: FaultInjector, key: str, problem: str
+) -> None:
+    with pytest.raises(InvalidS3KeyError, match=problem) as caught:
+        s3.upload_bytes(key, b"x")
+
+    assert caught.value.key == key
+    assert isinstance(caught.value, ValueError)
+    assert faults.sent == []
+
+
+def test_a_key_that_is_not_text_is_refused(s3: S3Service) -> None:
+    with pytest.raises(InvalidS3KeyError, match="is bytes, not str"):
+        s3.download_bytes(b"voice/a.ogg")  # type: ignore[arg-type]

@@ -1,0 +1,143 @@
+"""S3Service under failure: retries, exhausted retries, aborted multipart uploads, partial
+deletes, bad credentials and unreachable endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ai_voice_shared import S3AccessDeniedError, S3DeleteError, S3Service, S3ServiceError
+from ai_voice_shared.services.s3_service import build_s3_client
+from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
+from tests.shared.services.s3_backends import FaultInjector, MiB, S3Backend
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [(503, "SlowDown"), (500, "InternalError"), (429, "Throttling")]
+)
+def test_throttling_and_server_errors_are_retried_until_they_pass(
+    s3: S3Service, faults: FaultInjector, status: int, code: str
+) -> None:
+    faults.fail("PutObject", status=status, code=code, times=2)
+
+    s3.upload_bytes("voice/MM1.ogg", b"x")
+
+    assert faults.sent.count("PutObject") == 3
+    assert s3.download_bytes("voice/MM1.ogg") == b"x"
+
+
+def test_when_retries_run_out_the_error_says_what_s3_answered(
+    backend: S3Backend, bucket: str
+) -> None:
+    settings = backend.settings(bucket, max_attempts=3)
+    s3 = S3Service(settings, client=build_s3_client(settings))
+    probe = FaultInjector(s3.client)
+    probe.fail("PutObject", status=503, code="SlowDown", times=10)
+
+    with pytest.raises(S3ServiceError) as caught:
+        s3.upload_bytes("voice/MM1.ogg", b"x")
+
+    error = caught.value
+    assert probe.sent.count("PutObject") == 3
+    assert (error.operation, error.code, error.status, error.request_id) == (
+        "PutObject",
+        "SlowDown",
+        503,
+        "injected-id",
+    )
+    assert str(error) == (
+        f"S3 PutObject on s3://{bucket}/voice/MM1.ogg failed (SlowDown, HTTP 503, request id "
+        "injected-id): injected. Transient errors were retried up to S3_MAX_ATTEMPTS times "
+        "before this."
+    )
+    assert isinstance(error.__cause__, Exception)
+
+
+def test_a_client_error_is_not_retried(s3: S3Service, faults: FaultInjector) -> None:
+    faults.fail("PutObject", status=400, code="InvalidArgument", times=5)
+
+    with pytest.raises(S3ServiceError, match="InvalidArgument"):
+        s3.upload_bytes("k", b"x")
+
+    assert faults.sent.count("PutObject") == 1
+
+
+def test_a_multipart_upload_that_fails_midway_leaves_no_parts_behind(
+    backend: S3Backend, bucket: str, make_file: Callable[[str, int], Path]
+) -> None:
+    settings = backend.settings(bucket, max_concurrency=1)
+    s3 = S3Service(settings, client=backend.client)
+    faults = FaultInjector(backend.client)
+    faults.fail("UploadPart", status=400, code="InvalidPart", skip=1, times=100)
+    try:
+        with pytest.raises(S3ServiceError, match="InvalidPart"):
+            s3.upload_file("big.bin", make_file("big.bin", 16 * MiB))
+    finally:
+        faults.close()
+
+    assert "AbortMultipartUpload" in faults.sent
+    assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert not s3.exists("big.bin")
+
+
+def test_delete_objects_reports_every_key_s3_could_not_delete(
+    s3: S3Service, faults: FaultInjector
+) -> None:
+    s3.upload_bytes("a", b"x")
+    body = (
+        b"<DeleteResult><Error><Key>locked/1</Key><Code>AccessDenied</Code>"
+        b"<Message>Access Denied</Message></Error></DeleteResult>"
+    )
+    faults.fail("DeleteObjects", status=200, body=body)
+
+    with pytest.raises(S3DeleteError) as caught:
+        s3.delete_objects(["a", "locked/1"])
+
+    assert caught.value.failures == {"locked/1": "AccessDenied: Access Denied"}
+    assert str(caught.value) == (
+        f"S3 DeleteObjects could not delete 1 of 2 keys in s3://{s3.bucket}: 'locked/1' "
+        "(AccessDenied: Access Denied). The other keys were deleted; check the permissions "
+        "(s3:DeleteObject) and object locks, then retry the failed keys."
+    )
+
+
+def test_wrong_credentials_are_access_denied_on_a_real_server(
+    seaweedfs_server: SeaweedFSServer,
+) -> None:
+    # moto does not check credentials, so this runs on SeaweedFS only.
+    settings = S3Settings(
+        bucket_name="aivs-denied",
+        endpoint_url=seaweedfs_server.endpoint_url,
+        region=seaweedfs_server.region,
+        access_key_id=seaweedfs_server.access_key_id,
+        secret_access_key="wrong-secret",
+        max_attempts=1,
+    )
+
+    with S3Service(settings) as s3, pytest.raises(S3AccessDeniedError) as caught:
+        s3.download_bytes("k")
+
+    assert caught.value.code in {"SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied"}
+    assert "Check the credentials (S3_ACCESS_KEY_ID / the AWS chain)" in str(caught.value)
+    assert "wrong-secret" not in str(caught.value)
+
+
+def test_an_unreachable_endpoint_is_reported_with_what_to_check(unused_port: int) -> None:
+    settings = S3Settings(
+        bucket_name="voice-notes",
+        endpoint_url=f"http://127.0.0.1:{unused_port}",
+        region="us-east-1",
+        access_key_id="k",
+        secret_access_key="s",
+        max_attempts=2,
+        connect_timeout_seconds=1,
+    )
+
+    with S3Service(settings) as s3, pytest.raises(S3ServiceError) as caught:
+        s3.download_bytes("k")
+
+    assert f"could not talk to http://127.0.0.1:{unused_port}" in str(caught.value)
+    assert "Check S3_ENDPOINT_URL / S3_REGION" in str(caught.value)
