@@ -155,7 +155,7 @@ class S3Settings(_EnvSettings):
         le=5 * 1024 * MiB,
         validation_alias=_env("S3_MULTIPART_CHUNK_SIZE_BYTES"),
     )
-    max_concurrency: int = Field(4, ge=1, le=64, validation_alias=_env("S3_MAX_CONCURRENCY"))
+    max_concurrency: int = Field(10, ge=1, le=64, validation_alias=_env("S3_MAX_CONCURRENCY"))
 
     @field_validator("bucket_name")
     @classmethod

@@ -23,9 +23,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
+from ai_voice_shared.settings import S3Settings
 
 __all__ = ["SeaweedFSServer", "SeaweedFSUnavailableError", "find_weed"]
 
@@ -114,6 +115,18 @@ class SeaweedFSServer:
             "aws_secret_access_key": self.secret_access_key,
             "region_name": self.region,
         }
+
+    def s3_settings(self, bucket_name: str, **overrides: Any) -> S3Settings:
+        """``S3Settings`` that reach this server's S3 gateway, for ``bucket_name``."""
+        values: dict[str, Any] = {
+            "bucket_name": bucket_name,
+            "endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "access_key_id": self.access_key_id,
+            "secret_access_key": self.secret_access_key,
+            **overrides,
+        }
+        return S3Settings(**values)
 
     def start(self) -> Self:
         """Start ``weed mini`` and wait until its S3 gateway answers."""

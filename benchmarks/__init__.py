@@ -16,7 +16,11 @@ from typing import Literal
 __all__ = ["BENCHMARKS", "Figure", "best_of", "format_figure"]
 
 #: The benchmark modules the runner executes, in order.
-BENCHMARKS = ["benchmarks.import_cost", "benchmarks.parse_throughput"]
+BENCHMARKS = [
+    "benchmarks.import_cost",
+    "benchmarks.parse_throughput",
+    "benchmarks.s3_streaming",
+]
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "read_timeout_seconds": 60.0,
         "multipart_threshold_bytes": 8 * 1024 * 1024,
         "multipart_chunk_size_bytes": 8 * 1024 * 1024,
-        "max_concurrency": 4,
+        "max_concurrency": 10,
     }
 
 

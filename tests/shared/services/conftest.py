@@ -53,14 +53,7 @@ def seaweedfs_server(weed: Path) -> Iterator[SeaweedFSServer]:
 
 @pytest.fixture(scope="session")
 def seaweedfs_client(seaweedfs_server: SeaweedFSServer) -> S3Client:
-    settings = S3Settings(
-        bucket_name="placeholder",
-        region=seaweedfs_server.region,
-        endpoint_url=seaweedfs_server.endpoint_url,
-        access_key_id=seaweedfs_server.access_key_id,
-        secret_access_key=seaweedfs_server.secret_access_key,
-    )
-    return build_s3_client(settings)
+    return build_s3_client(seaweedfs_server.s3_settings("placeholder"))
 
 
 @pytest.fixture(params=["moto", "seaweedfs"])

@@ -108,13 +108,8 @@ def test_wrong_credentials_are_access_denied_on_a_real_server(
     seaweedfs_server: SeaweedFSServer,
 ) -> None:
     # moto does not check credentials, so this runs on SeaweedFS only.
-    settings = S3Settings(
-        bucket_name="aivs-denied",
-        endpoint_url=seaweedfs_server.endpoint_url,
-        region=seaweedfs_server.region,
-        access_key_id=seaweedfs_server.access_key_id,
-        secret_access_key="wrong-secret",
-        max_attempts=1,
+    settings = seaweedfs_server.s3_settings(
+        "aivs-denied", secret_access_key="wrong-secret", max_attempts=1
     )
 
     with S3Service(settings) as s3, pytest.raises(S3AccessDeniedError) as caught:

@@ -29,13 +29,7 @@ def real_s3(seaweedfs_server: SeaweedFSServer, seaweedfs_client: S3Client) -> It
     """An S3Service on a fresh SeaweedFS bucket, with its own client built from settings."""
     bucket = f"aivs-http-{uuid.uuid4().hex[:16]}"
     create_bucket(seaweedfs_client, bucket, seaweedfs_server.region)
-    settings = S3Settings(
-        bucket_name=bucket,
-        region=seaweedfs_server.region,
-        endpoint_url=seaweedfs_server.endpoint_url,
-        access_key_id=seaweedfs_server.access_key_id,
-        secret_access_key=seaweedfs_server.secret_access_key,
-    )
+    settings = seaweedfs_server.s3_settings(bucket)
     with S3Service(settings) as service:
         yield service
     destroy_bucket(seaweedfs_client, bucket)
