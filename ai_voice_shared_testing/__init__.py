@@ -1,9 +1,11 @@
 """Test doubles for the AI Voice services: pytest fixtures, factories and strategies.
 
 The pytest plugin (``ai_voice_shared_testing.plugin``) loads automatically through the
-``pytest11`` entry point. Fixtures, factories and strategies arrive with their issues.
+``pytest11`` entry point. :class:`SeaweedFSServer` runs a real S3-compatible server for tests.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+
+__all__ = ["SeaweedFSServer", "SeaweedFSUnavailableError"]

@@ -16,6 +16,12 @@ EXCEPTIONS = [
 ]
 
 
+def test_the_testing_kit_errors_share_the_root() -> None:
+    from ai_voice_shared_testing import SeaweedFSUnavailableError
+
+    assert issubclass(SeaweedFSUnavailableError, ai_voice_shared.AiVoiceSharedError)
+
+
 @pytest.mark.parametrize("error", EXCEPTIONS, ids=lambda e: e.__name__)
 def test_every_error_descends_from_the_one_root_and_is_exported(error: type[Exception]) -> None:
     assert issubclass(error, ai_voice_shared.AiVoiceSharedError)

@@ -56,7 +56,8 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 
 
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
-    assert ai_voice_shared_testing.__all__ == []
+    assert ai_voice_shared_testing.__all__ == ["SeaweedFSServer", "SeaweedFSUnavailableError"]
+    assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
 
 
 @pytest.mark.parametrize("name", EXPORTED)
