@@ -14,6 +14,13 @@ from ai_voice_shared._version import __version__
 from ai_voice_shared.errors import (
     AiVoiceSharedError,
     ConfigurationError,
+    CustomerLookupConnectionError,
+    CustomerLookupError,
+    CustomerLookupResponseError,
+    CustomerLookupStatusError,
+    CustomerLookupTimeoutError,
+    CustomerNotFoundError,
+    InvalidPhoneNumberError,
     InvalidS3KeyError,
     InvalidTwilioPayloadError,
     InvalidTwilioSignatureError,
@@ -34,8 +41,12 @@ from ai_voice_shared.models import (
     TwilioStatusCallback,
     TwilioWebhookPayload,
 )
-from ai_voice_shared.services.customer_lookup_client import CustomerLookupClient
-from ai_voice_shared.settings import S3Settings
+from ai_voice_shared.phone import mask_phone_number, normalize_phone_number
+from ai_voice_shared.services.customer_lookup_client import (
+    AsyncCustomerLookupClient,
+    CustomerLookupClient,
+)
+from ai_voice_shared.settings import CustomerLookupSettings, S3Settings
 from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 if TYPE_CHECKING:
@@ -43,9 +54,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AiVoiceSharedError",
+    "AsyncCustomerLookupClient",
     "ConfigurationError",
     "CustomerLookupClient",
+    "CustomerLookupConnectionError",
+    "CustomerLookupError",
+    "CustomerLookupResponseError",
+    "CustomerLookupSettings",
+    "CustomerLookupStatusError",
+    "CustomerLookupTimeoutError",
     "CustomerMetadata",
+    "CustomerNotFoundError",
+    "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
@@ -66,6 +86,8 @@ __all__ = [
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
     "__version__",
+    "mask_phone_number",
+    "normalize_phone_number",
 ]
 
 

@@ -7,12 +7,19 @@ The hierarchy::
     ├── InvalidTwilioPayloadError (also ValueError) a webhook body is not a valid Twilio payload
     ├── InvalidTwilioSignatureError                X-Twilio-Signature does not match the request
     ├── InvalidS3KeyError (also ValueError)        an object key S3Service refuses to send
-    └── S3ServiceError                             an S3 call failed (operation, bucket, key, ...)
-        ├── S3AccessDeniedError                    credentials missing, wrong or not allowed
-        ├── S3BucketNotFoundError                  the configured bucket does not exist
-        ├── S3DeleteError                          delete_objects could not delete some keys
-        ├── S3ObjectExistsError                    overwrite=False and the key already exists
-        └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
+    ├── S3ServiceError                             an S3 call failed (operation, bucket, key, ...)
+    │   ├── S3AccessDeniedError                    credentials missing, wrong or not allowed
+    │   ├── S3BucketNotFoundError                  the configured bucket does not exist
+    │   ├── S3DeleteError                          delete_objects could not delete some keys
+    │   ├── S3ObjectExistsError                    overwrite=False and the key already exists
+    │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
+    ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
+    └── CustomerLookupError                        a customer lookup failed (masked number, ...)
+        ├── CustomerNotFoundError                  no customer has that number (404)
+        ├── CustomerLookupStatusError              the server answered an error status
+        ├── CustomerLookupTimeoutError             no answer within the timeout or deadline
+        ├── CustomerLookupConnectionError          the server could not be reached
+        └── CustomerLookupResponseError            a 200 whose body is not CustomerMetadata
 
 Errors that report a bad value also subclass :class:`ValueError`, so code that already catches
 ``ValueError`` around parsing keeps working. Every message says what failed and what to do.
@@ -25,6 +32,13 @@ from collections.abc import Mapping, Sequence
 __all__ = [
     "AiVoiceSharedError",
     "ConfigurationError",
+    "CustomerLookupConnectionError",
+    "CustomerLookupError",
+    "CustomerLookupResponseError",
+    "CustomerLookupStatusError",
+    "CustomerLookupTimeoutError",
+    "CustomerNotFoundError",
+    "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
@@ -121,3 +135,64 @@ class S3DeleteError(S3ServiceError):
     ) -> None:
         super().__init__(message, operation=operation, bucket=bucket)
         self.failures = dict(failures)
+
+
+class InvalidPhoneNumberError(AiVoiceSharedError, ValueError):
+    """A phone number that is not E.164 (``+`` and 7 to 15 digits); the message masks it."""
+
+
+class CustomerLookupError(AiVoiceSharedError):
+    """A lookup at customer-lookup-server failed.
+
+    ``phone_number`` is masked (``+1555****100``); ``attempts`` counts the requests sent and
+    ``request_id`` is the ``X-Request-ID`` they carried (or the one the server answered with).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        phone_number: str | None = None,
+        attempts: int = 0,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.phone_number = phone_number
+        self.attempts = attempts
+        self.request_id = request_id
+
+
+class CustomerNotFoundError(CustomerLookupError):
+    """customer-lookup-server has no customer for the number (HTTP 404)."""
+
+
+class CustomerLookupStatusError(CustomerLookupError):
+    """The server answered an error status; ``status_code`` and ``body_excerpt`` tell which."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body_excerpt: str,
+        phone_number: str | None = None,
+        attempts: int = 0,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message, phone_number=phone_number, attempts=attempts, request_id=request_id
+        )
+        self.status_code = status_code
+        self.body_excerpt = body_excerpt
+
+
+class CustomerLookupTimeoutError(CustomerLookupError):
+    """No answer within the per-request timeout (every attempt) or the total deadline."""
+
+
+class CustomerLookupConnectionError(CustomerLookupError):
+    """The server could not be reached (refused, reset, DNS) on every attempt."""
+
+
+class CustomerLookupResponseError(CustomerLookupError):
+    """A 200 whose body is not a valid ``CustomerMetadata`` (not JSON, or fields missing)."""

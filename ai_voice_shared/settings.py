@@ -24,7 +24,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ai_voice_shared.errors import ConfigurationError
 
-__all__ = ["MAX_PRESIGNED_URL_EXPIRY_SECONDS", "S3Settings", "validate_bucket_name"]
+__all__ = [
+    "MAX_PRESIGNED_URL_EXPIRY_SECONDS",
+    "CustomerLookupSettings",
+    "S3Settings",
+    "validate_bucket_name",
+]
 
 MiB = 1024 * 1024
 #: SigV4 presigned URLs live at most 7 days.
@@ -195,3 +200,43 @@ class S3Settings(_EnvSettings):
                 "credential chain"
             )
         return self
+
+
+class CustomerLookupSettings(_EnvSettings):
+    """How :class:`~ai_voice_shared.services.customer_lookup_client.CustomerLookupClient`
+    reaches customer-lookup-server. Only ``CUSTOMER_LOOKUP_BASE_URL`` is required.
+    """
+
+    _what: ClassVar[str] = "customer lookup settings"
+
+    base_url: str = Field(validation_alias=_env("CUSTOMER_LOOKUP_BASE_URL"))
+    api_key: SecretStr | None = Field(None, validation_alias=_env("CUSTOMER_LOOKUP_API_KEY"))
+    timeout_seconds: float = Field(
+        5.0, gt=0, le=300, validation_alias=_env("CUSTOMER_LOOKUP_TIMEOUT_SECONDS")
+    )
+    connect_timeout_seconds: float = Field(
+        2.0, gt=0, le=60, validation_alias=_env("CUSTOMER_LOOKUP_CONNECT_TIMEOUT_SECONDS")
+    )
+    total_timeout_seconds: float = Field(
+        15.0, gt=0, le=600, validation_alias=_env("CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS")
+    )
+    max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("CUSTOMER_LOOKUP_MAX_RETRIES"))
+    cache_ttl_seconds: float = Field(
+        300.0, ge=0, validation_alias=_env("CUSTOMER_LOOKUP_CACHE_TTL_SECONDS")
+    )
+    negative_cache_ttl_seconds: float = Field(
+        30.0, ge=0, validation_alias=_env("CUSTOMER_LOOKUP_NEGATIVE_CACHE_TTL_SECONDS")
+    )
+    cache_max_size: int = Field(
+        10_000, ge=1, validation_alias=_env("CUSTOMER_LOOKUP_CACHE_MAX_SIZE")
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                f"{value!r} is not an http(s) URL such as 'http://customer-lookup:8080' "
+                "(no query string)"
+            )
+        return value.rstrip("/")

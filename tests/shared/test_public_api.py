@@ -14,9 +14,18 @@ import ai_voice_shared_testing
 
 EXPORTED = [
     "AiVoiceSharedError",
+    "AsyncCustomerLookupClient",
     "ConfigurationError",
     "CustomerLookupClient",
+    "CustomerLookupConnectionError",
+    "CustomerLookupError",
+    "CustomerLookupResponseError",
+    "CustomerLookupSettings",
+    "CustomerLookupStatusError",
+    "CustomerLookupTimeoutError",
     "CustomerMetadata",
+    "CustomerNotFoundError",
+    "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
@@ -37,6 +46,8 @@ EXPORTED = [
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
     "__version__",
+    "mask_phone_number",
+    "normalize_phone_number",
 ]
 HEAVY = ["boto3", "botocore", "moto", "respx", "hypothesis", "polyfactory"]
 
@@ -56,7 +67,12 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 
 
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
-    assert ai_voice_shared_testing.__all__ == ["SeaweedFSServer", "SeaweedFSUnavailableError"]
+    assert ai_voice_shared_testing.__all__ == [
+        "FakeLookupServer",
+        "RecordedLookup",
+        "SeaweedFSServer",
+        "SeaweedFSUnavailableError",
+    ]
     assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
 
 

@@ -1,0 +1,462 @@
+"""AsyncCustomerLookupClient on respx: the twin of test_customer_lookup_client.py.
+
+Same tests, same order, same assertions; only the I/O is awaited. Keep the two in step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from ai_voice_shared import (
+    AsyncCustomerLookupClient,
+    CustomerLookupConnectionError,
+    CustomerLookupError,
+    CustomerLookupResponseError,
+    CustomerLookupStatusError,
+    CustomerLookupTimeoutError,
+    CustomerMetadata,
+    CustomerNotFoundError,
+    InvalidPhoneNumberError,
+    __version__,
+)
+from tests.shared.services.lookup_helpers import (
+    API_KEY,
+    BASE_URL,
+    CUSTOMER,
+    MASKED,
+    NOT_RETRIED,
+    PHONE,
+    RETRIED,
+    FakeClock,
+    http_date_in,
+    ok,
+    status,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def server() -> Iterator[respx.MockRouter]:
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sleeps(clock: FakeClock) -> list[float]:
+    return []
+
+
+def make_client(clock: FakeClock, sleeps: list[float], **options: Any) -> AsyncCustomerLookupClient:
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(seconds)
+
+    return AsyncCustomerLookupClient(
+        BASE_URL, sleep=sleep, clock=clock, jitter=lambda: 0.0, **options
+    )
+
+
+@pytest.fixture
+async def client(clock: FakeClock, sleeps: list[float]) -> AsyncIterator[AsyncCustomerLookupClient]:
+    async with make_client(clock, sleeps) as lookup_client:
+        yield lookup_client
+
+
+async def test_a_lookup_returns_the_customer_and_sends_the_contract_headers(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok({**CUSTOMER, "tier": "gold"}))
+
+    async with make_client(clock, sleeps, api_key=API_KEY) as client:
+        customer = await client.lookup("whatsapp:+1 555-555-0100")
+
+    assert customer == CustomerMetadata(**CUSTOMER)
+    request = route.calls.last.request
+    assert request.url.params["phone_number"] == PHONE
+    assert request.headers["user-agent"] == f"ai-voice-shared/{__version__}"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    assert len(request.headers["x-request-id"]) == 32
+
+
+async def test_no_authorization_header_is_sent_without_an_api_key(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+
+    await client.lookup(PHONE)
+
+    assert "authorization" not in route.calls.last.request.headers
+
+
+@pytest.mark.parametrize("number", ["15555550100", "whatsapp:abc", "+1", "", "+0555555010"])
+async def test_an_invalid_number_is_refused_before_any_request(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, number: str
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+
+    with pytest.raises(InvalidPhoneNumberError, match=r"is not a phone number in E\.164 form"):
+        await client.lookup(number)
+
+    assert not route.called
+
+
+async def test_a_404_is_customer_not_found_for_lookup_and_none_for_find(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=status(404))
+
+    async with make_client(clock, sleeps, negative_cache_ttl=0) as client:
+        assert await client.find(PHONE) is None
+        with pytest.raises(CustomerNotFoundError) as caught:
+            await client.lookup(PHONE)
+
+    assert str(caught.value) == (
+        f"No customer has the phone number {MASKED} (customer-lookup-server answered 404). "
+        "Use find() to get None instead of this error."
+    )
+    assert (caught.value.phone_number, caught.value.attempts) == (MASKED, 1)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("code", RETRIED)
+async def test_a_retried_status_then_success_takes_two_attempts_with_one_request_id(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, sleeps: list[float], code: int
+) -> None:
+    route = server.get("/customers/lookup").mock(side_effect=[status(code), ok()])
+
+    assert (await client.lookup(PHONE)).customer_id == "cus_1"
+
+    assert route.call_count == 2
+    ids = {call.request.headers["x-request-id"] for call in route.calls}
+    assert len(ids) == 1
+    assert sleeps == [0.5]
+
+
+async def test_a_connection_error_then_success_is_retried(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), ok()]
+    )
+
+    assert (await client.lookup(PHONE)).company_name == "Acme Ltd"
+    assert route.call_count == 3
+    assert sleeps == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        pytest.param({"Retry-After": "2"}, 2.0, id="Retry-After in seconds"),
+        pytest.param({"retry-after-ms": "150"}, 0.15, id="retry-after-ms"),
+        pytest.param({"Retry-After": "120"}, 0.5, id="beyond the 60 s cap: backoff instead"),
+        pytest.param({"Retry-After": "soon"}, 0.5, id="unparsable: backoff instead"),
+    ],
+)
+async def test_retry_after_is_honoured_up_to_a_cap(
+    server: respx.MockRouter,
+    client: AsyncCustomerLookupClient,
+    sleeps: list[float],
+    headers: dict[str, str],
+    expected: float,
+) -> None:
+    server.get("/customers/lookup").mock(side_effect=[status(429, **headers), ok()])
+
+    await client.lookup(PHONE)
+
+    assert sleeps == [pytest.approx(expected)]
+
+
+async def test_retry_after_as_an_http_date_is_honoured(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, sleeps: list[float]
+) -> None:
+    server.get("/customers/lookup").mock(
+        side_effect=[status(503, **{"Retry-After": http_date_in(5)}), ok()]
+    )
+
+    await client.lookup(PHONE)
+
+    assert 3.0 < sleeps[0] <= 5.0
+
+
+async def test_when_retries_run_out_the_status_error_says_what_happened(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(
+        return_value=status(503, f"upstream down for {PHONE}", **{"X-Request-ID": "srv-1"})
+    )
+
+    with pytest.raises(CustomerLookupStatusError) as caught:
+        await client.lookup(PHONE)
+
+    error = caught.value
+    assert route.call_count == 3
+    assert sleeps == [0.5, 1.0]
+    assert (error.status_code, error.attempts, error.request_id) == (503, 3, "srv-1")
+    assert error.body_excerpt == f"upstream down for {MASKED}"
+    assert str(error) == (
+        f"customer-lookup-server answered HTTP 503 for {MASKED}, after retrying, after 3 "
+        f"attempt(s) (request id srv-1): 'upstream down for {MASKED}'. Check that "
+        f"customer-lookup-server at {BASE_URL} is healthy; raise CUSTOMER_LOOKUP_MAX_RETRIES "
+        "to ride out longer outages."
+    )
+
+
+@pytest.mark.parametrize("code", NOT_RETRIED)
+async def test_a_client_error_is_not_retried(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, sleeps: list[float], code: int
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=status(code))
+
+    with pytest.raises(CustomerLookupStatusError) as caught:
+        await client.lookup(PHONE)
+
+    assert (route.call_count, sleeps, caught.value.status_code) == (1, [], code)
+    assert "not retried (a client error)" in str(caught.value)
+
+
+async def test_a_refused_api_key_points_at_the_setting(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    server.get("/customers/lookup").mock(return_value=status(401))
+
+    with pytest.raises(CustomerLookupStatusError, match="Check CUSTOMER_LOOKUP_API_KEY"):
+        await client.lookup(PHONE)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        pytest.param(httpx.Response(200, text="<html>login</html>"), id="not JSON"),
+        pytest.param(httpx.Response(200, json={"customer_id": "c"}), id="fields missing"),
+        pytest.param(httpx.Response(200, json={**CUSTOMER, "company_name": ""}), id="blank"),
+    ],
+)
+async def test_a_200_that_is_not_customer_metadata_is_a_response_error(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, response: httpx.Response
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=response)
+
+    with pytest.raises(CustomerLookupResponseError, match="but the body is not customer metadata"):
+        await client.lookup(PHONE)
+
+    assert route.call_count == 1
+
+
+async def test_timeouts_on_every_attempt_are_a_timeout_error(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    server.get("/customers/lookup").mock(side_effect=httpx.ReadTimeout("slow"))
+
+    with pytest.raises(CustomerLookupTimeoutError) as caught:
+        await client.lookup(PHONE)
+
+    assert caught.value.attempts == 3
+    assert "timed out (ReadTimeout) on each of 3 attempt(s)" in str(caught.value)
+    assert "CUSTOMER_LOOKUP_TIMEOUT_SECONDS is 5 s" in str(caught.value)
+
+
+async def test_a_closed_port_on_127_0_0_1_is_a_connection_error(unused_port: int) -> None:
+    async def no_wait(_: float) -> None:
+        return None
+
+    client = AsyncCustomerLookupClient(
+        f"http://127.0.0.1:{unused_port}", max_retries=1, sleep=no_wait
+    )
+
+    async with client:
+        with pytest.raises(CustomerLookupConnectionError) as caught:
+            await client.lookup(PHONE)
+
+    assert caught.value.attempts == 2
+    assert f"at http://127.0.0.1:{unused_port} could not be reached after 2 attempt(s)" in str(
+        caught.value
+    )
+
+
+async def test_the_total_deadline_bounds_all_attempts_together(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=status(503, **{"Retry-After": "3"}))
+
+    async with make_client(clock, sleeps, total_timeout=5, max_retries=5) as client:
+        with pytest.raises(CustomerLookupTimeoutError) as caught:
+            await client.lookup(PHONE)
+
+    assert route.call_count == 2
+    assert sleeps == [3.0]
+    assert str(caught.value) == (
+        f"Gave up looking up {MASKED} after 2 attempt(s): the total deadline of 5 s "
+        "(CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS) allows no more, as the next retry, 3.00 s "
+        f"away, would pass it. The last outcome was HTTP 503 (request id "
+        f"{route.calls.last.request.headers['x-request-id']})."
+    )
+
+
+async def test_a_hit_is_served_from_the_cache_until_it_expires(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, clock: FakeClock
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+
+    await client.lookup(PHONE)
+    await client.lookup("whatsapp:" + PHONE)
+    clock.advance(299)
+    await client.lookup(PHONE)
+    assert route.call_count == 1
+
+    clock.advance(2)
+    await client.lookup(PHONE)
+    assert route.call_count == 2
+
+
+async def test_a_not_found_is_cached_for_the_shorter_negative_ttl(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient, clock: FakeClock
+) -> None:
+    route = server.get("/customers/lookup").mock(side_effect=[status(404), ok()])
+
+    assert await client.find(PHONE) is None
+    with pytest.raises(CustomerNotFoundError):
+        await client.lookup(PHONE)
+    assert route.call_count == 1
+
+    clock.advance(31)
+    assert (await client.lookup(PHONE)).customer_id == "cus_1"
+    assert route.call_count == 2
+
+
+async def test_invalidate_and_cache_clear_forget_what_was_cached(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+
+    await client.lookup(PHONE)
+    client.invalidate("whatsapp:" + PHONE)
+    await client.lookup(PHONE)
+    client.cache_clear()
+    await client.lookup(PHONE)
+
+    assert route.call_count == 3
+
+
+async def test_a_zero_ttl_turns_the_cache_off(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+
+    async with make_client(clock, sleeps, cache_ttl=0) as client:
+        await client.lookup(PHONE)
+        await client.lookup(PHONE)
+
+    assert route.call_count == 2
+
+
+async def test_fifty_concurrent_lookups_of_one_number_share_one_request(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_answer(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return ok()
+
+    route = server.get("/customers/lookup").mock(side_effect=slow_answer)
+    lookups = [asyncio.ensure_future(client.lookup(PHONE)) for _ in range(50)]
+    await asyncio.sleep(0.01)
+    release.set()
+    results = await asyncio.gather(*lookups)
+
+    assert route.call_count == 1
+    assert len(results) == 50
+    assert all(result == results[0] for result in results)
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_shared_lookup(
+    server: respx.MockRouter, client: AsyncCustomerLookupClient
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_answer(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return ok()
+
+    route = server.get("/customers/lookup").mock(side_effect=slow_answer)
+    first = asyncio.ensure_future(client.lookup(PHONE))
+    second = asyncio.ensure_future(client.lookup(PHONE))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    release.set()
+
+    assert (await second).customer_id == "cus_1"
+    assert route.call_count == 1
+
+
+async def test_no_log_line_carries_the_phone_number_or_the_api_key(
+    server: respx.MockRouter,
+    clock: FakeClock,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server.get("/customers/lookup").mock(
+        side_effect=[status(503), ok(), status(404), status(500), status(500), status(500)]
+    )
+    caplog.set_level(logging.DEBUG, logger="ai_voice_shared")
+
+    async with make_client(clock, sleeps, api_key=API_KEY, negative_cache_ttl=0) as client:
+        await client.lookup(PHONE)
+        await client.find("+15555550199")
+        with pytest.raises(CustomerLookupError):
+            await client.lookup("+15555550188")
+        assert API_KEY not in repr(client)
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(MASKED in message for message in messages)
+    for message in messages:
+        assert "5555550" not in message
+        assert API_KEY not in message
+
+
+async def test_a_closed_client_refuses_new_lookups(client: AsyncCustomerLookupClient) -> None:
+    await client.aclose()
+
+    with pytest.raises(CustomerLookupError, match="is closed: create a new client"):
+        await client.lookup(PHONE)
+
+
+async def test_an_http_client_passed_in_is_used_and_left_open(server: respx.MockRouter) -> None:
+    route = server.get("/customers/lookup").mock(return_value=ok())
+    http = httpx.AsyncClient()
+
+    async with AsyncCustomerLookupClient(BASE_URL, http_client=http) as client:
+        await client.lookup(PHONE)
+
+    assert route.called
+    assert not http.is_closed
+    await http.aclose()
+
+
+async def test_settings_come_from_the_environment_and_arguments_override_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CUSTOMER_LOOKUP_BASE_URL", "http://from-env:8080/")
+    monkeypatch.setenv("CUSTOMER_LOOKUP_MAX_RETRIES", "4")
+
+    async with AsyncCustomerLookupClient(max_retries=1) as client:
+        assert (client.base_url, client.settings.max_retries) == ("http://from-env:8080", 1)
