@@ -3,54 +3,57 @@
 >>> from ai_voice_shared import TwilioWebhookPayload
 >>> payload = TwilioWebhookPayload.from_form(request_body)
 
-``S3Service`` resolves lazily: ``import ai_voice_shared`` never imports boto3.
+Every public name resolves on first use (PEP 562), so a service pays only for what it imports:
+``import ai_voice_shared`` never imports boto3, and ``from ai_voice_shared import
+TwilioWebhookPayload`` does not build the S3 or lookup machinery.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ai_voice_shared._version import __version__
-from ai_voice_shared.errors import (
-    AiVoiceSharedError,
-    ConfigurationError,
-    CustomerLookupConnectionError,
-    CustomerLookupError,
-    CustomerLookupResponseError,
-    CustomerLookupStatusError,
-    CustomerLookupTimeoutError,
-    CustomerNotFoundError,
-    InvalidPhoneNumberError,
-    InvalidS3KeyError,
-    InvalidTwilioPayloadError,
-    InvalidTwilioSignatureError,
-    S3AccessDeniedError,
-    S3BucketNotFoundError,
-    S3DeleteError,
-    S3ObjectExistsError,
-    S3ObjectNotFoundError,
-    S3ServiceError,
-)
-from ai_voice_shared.models import (
-    CustomerMetadata,
-    MessageStatus,
-    S3ListResponse,
-    S3ObjectMetadata,
-    S3PresignedPost,
-    TwilioMedia,
-    TwilioStatusCallback,
-    TwilioWebhookPayload,
-)
-from ai_voice_shared.phone import mask_phone_number, normalize_phone_number
-from ai_voice_shared.services.customer_lookup_client import (
-    AsyncCustomerLookupClient,
-    CustomerLookupClient,
-)
-from ai_voice_shared.settings import CustomerLookupSettings, S3Settings
-from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 if TYPE_CHECKING:
+    from ai_voice_shared.errors import (
+        AiVoiceSharedError,
+        ConfigurationError,
+        CustomerLookupConnectionError,
+        CustomerLookupError,
+        CustomerLookupResponseError,
+        CustomerLookupStatusError,
+        CustomerLookupTimeoutError,
+        CustomerNotFoundError,
+        InvalidPhoneNumberError,
+        InvalidS3KeyError,
+        InvalidTwilioPayloadError,
+        InvalidTwilioSignatureError,
+        S3AccessDeniedError,
+        S3BucketNotFoundError,
+        S3DeleteError,
+        S3ObjectExistsError,
+        S3ObjectNotFoundError,
+        S3ServiceError,
+    )
+    from ai_voice_shared.models import (
+        CustomerMetadata,
+        MessageStatus,
+        S3ListResponse,
+        S3ObjectMetadata,
+        S3PresignedPost,
+        TwilioMedia,
+        TwilioStatusCallback,
+        TwilioWebhookPayload,
+    )
+    from ai_voice_shared.phone import mask_phone_number, normalize_phone_number
+    from ai_voice_shared.services.customer_lookup_client import (
+        AsyncCustomerLookupClient,
+        CustomerLookupClient,
+    )
     from ai_voice_shared.services.s3_service import S3Service
+    from ai_voice_shared.settings import CustomerLookupSettings, S3Settings
+    from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 __all__ = [
     "AiVoiceSharedError",
@@ -90,11 +93,38 @@ __all__ = [
     "normalize_phone_number",
 ]
 
+# Where each public name lives; the module is imported when the name is first used.
+_MODULES = {
+    "AsyncCustomerLookupClient": "services.customer_lookup_client",
+    "CustomerLookupClient": "services.customer_lookup_client",
+    "CustomerLookupSettings": "settings",
+    "CustomerMetadata": "models",
+    "MessageStatus": "models",
+    "S3ListResponse": "models",
+    "S3ObjectMetadata": "models",
+    "S3PresignedPost": "models",
+    "S3Service": "services.s3_service",
+    "S3Settings": "settings",
+    "TwilioMedia": "models",
+    "TwilioRequestValidator": "twilio_signature",
+    "TwilioStatusCallback": "models",
+    "TwilioWebhookPayload": "models",
+    "mask_phone_number": "phone",
+    "normalize_phone_number": "phone",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # boto3 costs ~100 ms to import; load it only when S3Service is first used.
-    if name == "S3Service":
-        from ai_voice_shared.services.s3_service import S3Service
+    if name in _MODULES:
+        module = _MODULES[name]
+    elif name in __all__:
+        module = "errors"
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return S3Service
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

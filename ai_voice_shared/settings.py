@@ -47,6 +47,7 @@ class _EnvSettings(BaseSettings):
         frozen=True,
         validate_by_name=True,
         validate_by_alias=True,
+        defer_build=True,
     )
     _what: ClassVar[str] = "settings"
 

@@ -171,6 +171,9 @@ class FakeLookupServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; with Nagle's algorithm the second waits
+            # for the client's delayed ACK (~40 ms) on every keep-alive request.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 self._reply()
@@ -190,7 +193,7 @@ class FakeLookupServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Quiet: the requests are recorded in ``FakeLookupServer.requests``."""
 
         class Server(ThreadingHTTPServer):

@@ -19,6 +19,7 @@ __all__ = ["BENCHMARKS", "Figure", "best_of", "format_figure"]
 BENCHMARKS = [
     "benchmarks.import_cost",
     "benchmarks.parse_throughput",
+    "benchmarks.lookup_client",
     "benchmarks.s3_streaming",
 ]
 

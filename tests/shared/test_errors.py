@@ -44,6 +44,9 @@ def test_every_error_is_drawn_in_the_hierarchy_in_the_module_docstring(
         (errors.InvalidS3KeyError, True),
         (errors.S3ServiceError, False),
         (errors.S3ObjectNotFoundError, False),
+        (errors.InvalidPhoneNumberError, True),
+        (errors.CustomerLookupError, False),
+        (errors.CustomerNotFoundError, False),
     ],
 )
 def test_errors_about_bad_values_are_value_errors(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ai_voice_shared import ConfigurationError, S3Settings
+from ai_voice_shared import ConfigurationError, CustomerLookupSettings, S3Settings
 from ai_voice_shared.settings import validate_bucket_name
 
 VARIABLES = [
@@ -246,3 +246,122 @@ def test_bucket_names_follow_the_s3_rules_that_moto_does_not_check(name: str, ru
 @pytest.mark.parametrize("name", ["voice-notes", "a.b.c", "abc", "a" * 63, "v0ice-2026"])
 def test_valid_bucket_names_pass(name: str) -> None:
     assert validate_bucket_name(name) == name
+
+
+LOOKUP_VARIABLES = [
+    "CUSTOMER_LOOKUP_BASE_URL",
+    "CUSTOMER_LOOKUP_API_KEY",
+    "CUSTOMER_LOOKUP_TIMEOUT_SECONDS",
+    "CUSTOMER_LOOKUP_CONNECT_TIMEOUT_SECONDS",
+    "CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS",
+    "CUSTOMER_LOOKUP_MAX_RETRIES",
+    "CUSTOMER_LOOKUP_CACHE_TTL_SECONDS",
+    "CUSTOMER_LOOKUP_NEGATIVE_CACHE_TTL_SECONDS",
+    "CUSTOMER_LOOKUP_CACHE_MAX_SIZE",
+]
+
+
+@pytest.fixture
+def lookup_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in LOOKUP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CUSTOMER_LOOKUP_BASE_URL", "http://customer-lookup:8080")
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        (
+            "CUSTOMER_LOOKUP_BASE_URL",
+            "http://lookup.internal/v1/",
+            "base_url",
+            "http://lookup.internal/v1",
+        ),
+        ("CUSTOMER_LOOKUP_TIMEOUT_SECONDS", "2.5", "timeout_seconds", 2.5),
+        ("CUSTOMER_LOOKUP_CONNECT_TIMEOUT_SECONDS", "0.5", "connect_timeout_seconds", 0.5),
+        ("CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS", "20", "total_timeout_seconds", 20.0),
+        ("CUSTOMER_LOOKUP_MAX_RETRIES", "0", "max_retries", 0),
+        ("CUSTOMER_LOOKUP_CACHE_TTL_SECONDS", "0", "cache_ttl_seconds", 0.0),
+        ("CUSTOMER_LOOKUP_NEGATIVE_CACHE_TTL_SECONDS", "5", "negative_cache_ttl_seconds", 5.0),
+        ("CUSTOMER_LOOKUP_CACHE_MAX_SIZE", "100", "cache_max_size", 100),
+    ],
+)
+def test_each_lookup_variable_is_read_from_the_environment(
+    lookup_env: pytest.MonkeyPatch, variable: str, value: str, field: str, expected: object
+) -> None:
+    lookup_env.setenv(variable, value)
+
+    assert getattr(CustomerLookupSettings(), field) == expected
+
+
+def test_the_lookup_defaults_are_the_documented_ones(lookup_env: pytest.MonkeyPatch) -> None:
+    assert CustomerLookupSettings().model_dump() == {
+        "base_url": "http://customer-lookup:8080",
+        "api_key": None,
+        "timeout_seconds": 5.0,
+        "connect_timeout_seconds": 2.0,
+        "total_timeout_seconds": 15.0,
+        "max_retries": 2,
+        "cache_ttl_seconds": 300.0,
+        "negative_cache_ttl_seconds": 30.0,
+        "cache_max_size": 10_000,
+    }
+
+
+def test_the_lookup_api_key_is_a_secret(lookup_env: pytest.MonkeyPatch) -> None:
+    lookup_env.setenv("CUSTOMER_LOOKUP_API_KEY", "lookup-secret")
+
+    settings = CustomerLookupSettings()
+
+    assert settings.api_key is not None
+    assert settings.api_key.get_secret_value() == "lookup-secret"
+    assert "lookup-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "CUSTOMER_LOOKUP_BASE_URL",
+            None,
+            "- CUSTOMER_LOOKUP_BASE_URL: is required but not set",
+        ),
+        (
+            "CUSTOMER_LOOKUP_BASE_URL",
+            "customer-lookup:8080",
+            "- CUSTOMER_LOOKUP_BASE_URL: 'customer-lookup:8080' is not an http(s) URL such as "
+            "'http://customer-lookup:8080' (no query string)",
+        ),
+        (
+            "CUSTOMER_LOOKUP_MAX_RETRIES",
+            "-1",
+            "- CUSTOMER_LOOKUP_MAX_RETRIES: Input should be greater than or equal to 0",
+        ),
+        (
+            "CUSTOMER_LOOKUP_TIMEOUT_SECONDS",
+            "0",
+            "- CUSTOMER_LOOKUP_TIMEOUT_SECONDS: Input should be greater than 0",
+        ),
+        (
+            "CUSTOMER_LOOKUP_CACHE_MAX_SIZE",
+            "0",
+            "- CUSTOMER_LOOKUP_CACHE_MAX_SIZE: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_an_invalid_lookup_value_names_the_variable(
+    lookup_env: pytest.MonkeyPatch, variable: str, value: str | None, line: str
+) -> None:
+    if value is None:
+        lookup_env.delenv(variable)
+    else:
+        lookup_env.setenv(variable, value)
+
+    with pytest.raises(ConfigurationError) as caught:
+        CustomerLookupSettings()
+
+    assert str(caught.value).splitlines()[:2] == [
+        "CustomerLookupSettings: the customer lookup settings are invalid:",
+        line,
+    ]
