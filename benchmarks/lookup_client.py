@@ -22,7 +22,7 @@ REPEAT = 5
 def run() -> list[Figure]:
     """Time each way of looking up ``NUMBER`` times, best of ``REPEAT``."""
     with FakeLookupServer().start() as server:
-        server.add(PHONE, customer_id="cus_1", company_id="co_9", company_name="Acme Ltd")
+        server.add_customer(PHONE, customer_id="cus_1", company_id="co_9", company_name="Acme Ltd")
         url = f"{server.base_url}/customers/lookup"
         cached = CustomerLookupClient(server.base_url)
         pooled = CustomerLookupClient(server.base_url, cache_ttl=0)

@@ -10,7 +10,10 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["customer_lookup_openapi"]
+__all__ = ["LOOKUP_PATH", "customer_lookup_openapi"]
+
+#: The one endpoint of customer-lookup-server (docs/customer-lookup-api.md).
+LOOKUP_PATH = "/customers/lookup"
 
 
 def customer_lookup_openapi() -> dict[str, Any]:

@@ -20,6 +20,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from ai_voice_shared._version import __version__
+from ai_voice_shared.contracts import LOOKUP_PATH
 from ai_voice_shared.errors import (
     CustomerLookupConnectionError,
     CustomerLookupError,
@@ -49,8 +50,6 @@ __all__ = [
 
 logger = logging.getLogger("ai_voice_shared.customer_lookup")
 
-#: The one endpoint of the contract (docs/customer-lookup-api.md).
-LOOKUP_PATH: Final = "/customers/lookup"
 #: Backoff: ``min(INITIAL_RETRY_DELAY * 2**(attempt - 1), MAX_RETRY_DELAY)``, minus up to 25%.
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_RETRY_DELAY: Final = 8.0

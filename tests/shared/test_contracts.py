@@ -39,7 +39,7 @@ def test_the_client_sends_what_the_contract_describes() -> None:
 def test_the_fake_server_answers_the_documented_statuses() -> None:
     documented = set(customer_lookup_openapi()["paths"]["/customers/lookup"]["get"]["responses"])
     fake = FakeLookupServer(api_key="k")
-    fake.add("+15555550100", customer_id="c", company_id="co", company_name="n")
+    fake.add_customer("+15555550100", customer_id="c", company_id="co", company_name="n")
     fake.fail(503)
     targets = [
         ("/customers/lookup?phone_number=%2B15555550100", {"Authorization": "Bearer k"}),

@@ -16,7 +16,7 @@ PHONE = "+15555550100"
 @pytest.fixture
 def live() -> Iterator[FakeLookupServer]:
     with FakeLookupServer(api_key="k").start() as server:
-        server.add(PHONE, customer_id="cus_1", company_id="co_9", company_name="Acme Ltd")
+        server.add_customer(PHONE, customer_id="cus_1", company_id="co_9", company_name="Acme Ltd")
         yield server
 
 
