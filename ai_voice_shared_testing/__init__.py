@@ -1,13 +1,62 @@
 """Test doubles for the AI Voice services: pytest fixtures, factories and strategies.
 
 The pytest plugin (``ai_voice_shared_testing.plugin``) loads automatically through the
-``pytest11`` entry point. :class:`SeaweedFSServer` runs a real S3-compatible server for tests;
-:class:`FakeLookupServer` is a stateful customer-lookup-server, in memory or over real HTTP.
+``pytest11`` entry point and provides the fixtures (``s3_bucket``, ``lookup_server``, ...).
+The classes behind them work without pytest: :class:`S3Bucket` and its backends,
+:class:`FakeLookupServer`, :class:`SeaweedFSServer`. Names load on first use, so the plugin
+costs nothing in runs that do not use them.
 """
 
 from __future__ import annotations
 
-from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
-from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["FakeLookupServer", "RecordedLookup", "SeaweedFSServer", "SeaweedFSUnavailableError"]
+if TYPE_CHECKING:
+    from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
+    from ai_voice_shared_testing.s3_bucket import (
+        EndpointBackend,
+        MissingTestingExtraError,
+        MotoBackend,
+        S3Backend,
+        S3Bucket,
+        S3Call,
+        S3FaultInjector,
+        SeaweedFSBackend,
+    )
+    from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+
+__all__ = [
+    "EndpointBackend",
+    "FakeLookupServer",
+    "MissingTestingExtraError",
+    "MotoBackend",
+    "RecordedLookup",
+    "S3Backend",
+    "S3Bucket",
+    "S3Call",
+    "S3FaultInjector",
+    "SeaweedFSBackend",
+    "SeaweedFSServer",
+    "SeaweedFSUnavailableError",
+]
+
+_MODULES = {
+    "FakeLookupServer": "lookup_server",
+    "RecordedLookup": "lookup_server",
+    "SeaweedFSServer": "seaweedfs",
+    "SeaweedFSUnavailableError": "seaweedfs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_MODULES.get(name, 's3_bucket')}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

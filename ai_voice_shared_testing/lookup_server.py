@@ -308,8 +308,9 @@ class FakeLookupServer:
     @contextlib.contextmanager
     def intercept(self) -> Iterator[Self]:
         """Route httpx requests for :attr:`base_url`'s host here (respx); others pass through."""
-        import respx
+        from ai_voice_shared_testing.s3_bucket import require
 
+        respx = require("respx")
         host = urlsplit(self._intercept_url).netloc
         with respx.mock(assert_all_called=False, assert_all_mocked=False) as router:
             router.route(host=host).mock(side_effect=self._respx_side_effect)

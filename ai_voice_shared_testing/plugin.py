@@ -1,16 +1,124 @@
 """The pytest plugin of ai-voice-shared, loaded in every pytest run through ``pytest11``.
 
-It only wires hooks, options and fixtures; it must stay cheap to import, so boto3, moto,
-respx, hypothesis and polyfactory are imported inside the fixtures that need them, never here.
+Only hooks live here: the option group, marker registration, the report header and the moto
+safety environment. The fixtures are in :mod:`ai_voice_shared_testing.fixtures`. Nothing here
+imports boto3, moto, respx, hypothesis or polyfactory; the fixtures import them when used.
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ai_voice_shared._version import __version__
+from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixtures
+    BACKEND_KEY,
+    ENDPOINT_KEY,
+    _aivs_s3_backend,
+    async_lookup_client,
+    live_lookup_server,
+    lookup_client,
+    lookup_env,
+    lookup_server,
+    s3_bucket,
+    s3_env,
+    s3_service,
+    s3_settings,
+)
+
+BACKENDS = ("moto", "seaweedfs", "endpoint")
+#: Set for the whole run on the moto backend, so no test can reach real AWS by accident.
+MOTO_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+    "AWS_REGION": "eu-west-1",
+    "AWS_PROFILE": None,
+}
+_SAVED_ENVIRONMENT = pytest.StashKey[dict[str, str | None]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """One option group, each option with an ini twin."""
+    group = parser.getgroup("ai-voice-shared", "ai-voice-shared test doubles")
+    group.addoption(
+        "--aivs-s3-backend",
+        choices=BACKENDS,
+        default=None,
+        help="Where s3_bucket creates its buckets: moto (in-process), seaweedfs (a real "
+        "SeaweedFS server started for the session) or endpoint (--aivs-s3-endpoint). "
+        "Default: the aivs_s3_backend ini value, else moto.",
+    )
+    group.addoption(
+        "--aivs-s3-endpoint",
+        default=None,
+        metavar="URL",
+        help="The S3-compatible endpoint for --aivs-s3-backend=endpoint; credentials come from "
+        "the standard AWS variables. Default: the aivs_s3_endpoint ini value.",
+    )
+    parser.addini(
+        "aivs_s3_backend",
+        help="Default for --aivs-s3-backend (moto, seaweedfs, endpoint).",
+        default="moto",
+    )
+    parser.addini("aivs_s3_endpoint", help="Default for --aivs-s3-endpoint.", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers, resolve the backend, and make moto runs safe."""
+    config.addinivalue_line(
+        "markers",
+        "aivs_lookup(*, strict=True): lookup_server options; strict=False turns off the "
+        "teardown check for stray requests and faults never triggered.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "aivs_s3(*, strict=True): s3_bucket options; strict=False turns off the teardown "
+        "check for faults never triggered.",
+    )
+    backend = config.getoption("aivs_s3_backend") or str(config.getini("aivs_s3_backend"))
+    if backend not in BACKENDS:
+        raise pytest.UsageError(
+            f"aivs_s3_backend = {backend!r} in the ini file is not one of {', '.join(BACKENDS)}."
+        )
+    endpoint = config.getoption("aivs_s3_endpoint") or str(config.getini("aivs_s3_endpoint"))
+    if backend == "endpoint" and not endpoint:
+        raise pytest.UsageError(
+            "--aivs-s3-backend=endpoint needs the store's URL: pass --aivs-s3-endpoint URL "
+            "(or set aivs_s3_endpoint in the ini file)."
+        )
+    config.stash[BACKEND_KEY] = backend
+    config.stash[ENDPOINT_KEY] = endpoint
+    if backend == "moto":
+        config.stash[_SAVED_ENVIRONMENT] = {name: os.environ.get(name) for name in MOTO_ENVIRONMENT}
+        for name, value in MOTO_ENVIRONMENT.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Restore the environment the run started with."""
+    saved = config.stash.get(_SAVED_ENVIRONMENT, None)
+    if saved is None:
+        return
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    """Name the plugin and its version in the session header."""
-    return f"ai-voice-shared: {__version__}"
+    """Name the plugin, its version and the S3 backend in the session header."""
+    backend = config.stash.get(BACKEND_KEY, "moto")
+    detail = {
+        "moto": "moto, in-process, fake credentials",
+        "seaweedfs": "seaweedfs, a weed mini server started on first use",
+        "endpoint": f"endpoint {config.stash.get(ENDPOINT_KEY, '')}",
+    }[backend]
+    return f"ai-voice-shared {__version__}: S3 backend {detail}"

@@ -23,10 +23,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
-from ai_voice_shared.settings import S3Settings
+
+if TYPE_CHECKING:
+    from ai_voice_shared.settings import S3Settings
 
 __all__ = ["SeaweedFSServer", "SeaweedFSUnavailableError", "find_weed"]
 
@@ -118,6 +120,8 @@ class SeaweedFSServer:
 
     def s3_settings(self, bucket_name: str, **overrides: Any) -> S3Settings:
         """``S3Settings`` that reach this server's S3 gateway, for ``bucket_name``."""
+        from ai_voice_shared.settings import S3Settings
+
         values: dict[str, Any] = {
             "bucket_name": bucket_name,
             "endpoint_url": self.endpoint_url,

