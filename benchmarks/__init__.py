@@ -20,6 +20,7 @@ BENCHMARKS = [
     "benchmarks.import_cost",
     "benchmarks.parse_throughput",
     "benchmarks.lookup_client",
+    "benchmarks.fixture_cost",
     "benchmarks.s3_streaming",
 ]
 
