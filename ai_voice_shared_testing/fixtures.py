@@ -21,19 +21,30 @@ if TYPE_CHECKING:
     )
     from ai_voice_shared.services.s3_service import S3Service
     from ai_voice_shared.settings import S3Settings
+    from ai_voice_shared_testing.factories import (
+        CustomerMetadataFactory,
+        S3ObjectMetadataFactory,
+        TwilioStatusCallbackFactory,
+        TwilioWebhookPayloadFactory,
+    )
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
 
 __all__ = [
+    "aivs_seed",
     "async_lookup_client",
+    "customer_metadata_factory",
     "live_lookup_server",
     "lookup_client",
     "lookup_env",
     "lookup_server",
     "s3_bucket",
     "s3_env",
+    "s3_object_metadata_factory",
     "s3_service",
     "s3_settings",
+    "twilio_payload_factory",
+    "twilio_status_callback_factory",
 ]
 
 OPT_OUT = (
@@ -256,6 +267,65 @@ def lookup_env(
     return lookup_server
 
 
-# The plugin stores the chosen backend here (pytest_configure).
+# -- factories ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aivs_seed(request: pytest.FixtureRequest) -> int:
+    """This test's factory seed: the session seed (``--aivs-seed``) mixed with the test's
+    node id, so each test builds the same values whatever runs before it."""
+    import zlib
+
+    return (
+        request.config.stash[SEED_KEY] * 1_000_003 + zlib.crc32(request.node.nodeid.encode())
+    ) % 2**32
+
+
+def _seeded(seed: int) -> None:
+    from ai_voice_shared_testing.factories import seed_factories
+
+    seed_factories(seed)
+
+
+@pytest.fixture
+def twilio_payload_factory(aivs_seed: int) -> type[TwilioWebhookPayloadFactory]:
+    """``TwilioWebhookPayloadFactory``, seeded for this test: ``.voice_note()``, ``.text()``,
+    ``.image()``, ``.location()``, ``.button_reply()``, ``.build(**overrides)``, ``.batch(n)``."""
+    from ai_voice_shared_testing.factories import TwilioWebhookPayloadFactory
+
+    _seeded(aivs_seed)
+    return TwilioWebhookPayloadFactory
+
+
+@pytest.fixture
+def twilio_status_callback_factory(aivs_seed: int) -> type[TwilioStatusCallbackFactory]:
+    """``TwilioStatusCallbackFactory``, seeded: ``.sent()``, ``.delivered()``, ``.read()``,
+    ``.failed()``, ``.with_status(status)``."""
+    from ai_voice_shared_testing.factories import TwilioStatusCallbackFactory
+
+    _seeded(aivs_seed)
+    return TwilioStatusCallbackFactory
+
+
+@pytest.fixture
+def customer_metadata_factory(aivs_seed: int) -> type[CustomerMetadataFactory]:
+    """``CustomerMetadataFactory``, seeded for this test."""
+    from ai_voice_shared_testing.factories import CustomerMetadataFactory
+
+    _seeded(aivs_seed)
+    return CustomerMetadataFactory
+
+
+@pytest.fixture
+def s3_object_metadata_factory(aivs_seed: int) -> type[S3ObjectMetadataFactory]:
+    """``S3ObjectMetadataFactory``, seeded for this test."""
+    from ai_voice_shared_testing.factories import S3ObjectMetadataFactory
+
+    _seeded(aivs_seed)
+    return S3ObjectMetadataFactory
+
+
+# The plugin stores its choices here (pytest_configure).
 BACKEND_KEY = pytest.StashKey[str]()
 ENDPOINT_KEY = pytest.StashKey[str]()
+SEED_KEY = pytest.StashKey[int]()

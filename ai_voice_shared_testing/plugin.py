@@ -8,6 +8,9 @@ imports boto3, moto, respx, hypothesis or polyfactory; the fixtures import them 
 from __future__ import annotations
 
 import os
+import random
+import sys
+from typing import Any
 
 import pytest
 
@@ -15,16 +18,22 @@ from ai_voice_shared._version import __version__
 from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixtures
     BACKEND_KEY,
     ENDPOINT_KEY,
+    SEED_KEY,
     _aivs_s3_backend,
+    aivs_seed,
     async_lookup_client,
+    customer_metadata_factory,
     live_lookup_server,
     lookup_client,
     lookup_env,
     lookup_server,
     s3_bucket,
     s3_env,
+    s3_object_metadata_factory,
     s3_service,
     s3_settings,
+    twilio_payload_factory,
+    twilio_status_callback_factory,
 )
 
 BACKENDS = ("moto", "seaweedfs", "endpoint")
@@ -59,6 +68,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="The S3-compatible endpoint for --aivs-s3-backend=endpoint; credentials come from "
         "the standard AWS variables. Default: the aivs_s3_endpoint ini value.",
     )
+    group.addoption(
+        "--aivs-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Seed of the factories (printed in the header; each test is seeded from it and "
+        "its node id, so a failure replays with the same seed). Default: a random seed.",
+    )
     parser.addini(
         "aivs_s3_backend",
         help="Default for --aivs-s3-backend (moto, seaweedfs, endpoint).",
@@ -92,6 +109,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     config.stash[BACKEND_KEY] = backend
     config.stash[ENDPOINT_KEY] = endpoint
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    seed = config.getoption("aivs_seed")
+    if seed is None and workerinput is not None:
+        seed = workerinput.get("aivs_seed")  # the controller's seed, so workers agree
+    config.stash[SEED_KEY] = seed if seed is not None else random.SystemRandom().randrange(10**6)
+    if "hypothesis" in sys.modules:  # registering is free then; importing it here is not
+        from ai_voice_shared_testing.hypothesis_profiles import register_profiles
+
+        register_profiles()
     if backend == "moto":
         config.stash[_SAVED_ENVIRONMENT] = {name: os.environ.get(name) for name in MOTO_ENVIRONMENT}
         for name, value in MOTO_ENVIRONMENT.items():
@@ -113,12 +139,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    """Name the plugin, its version and the S3 backend in the session header."""
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the controller's factory seed to each worker."""
+    node.workerinput["aivs_seed"] = node.config.stash[SEED_KEY]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Name the plugin, its version, the S3 backend and the factory seed."""
     backend = config.stash.get(BACKEND_KEY, "moto")
     detail = {
         "moto": "moto, in-process, fake credentials",
         "seaweedfs": "seaweedfs, a weed mini server started on first use",
         "endpoint": f"endpoint {config.stash.get(ENDPOINT_KEY, '')}",
     }[backend]
-    return f"ai-voice-shared {__version__}: S3 backend {detail}"
+    seed = config.stash.get(SEED_KEY, 0)
+    return [
+        f"ai-voice-shared {__version__}: S3 backend {detail}",
+        f"ai-voice-shared factory seed: {seed} (replay with --aivs-seed {seed})",
+    ]

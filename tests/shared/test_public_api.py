@@ -113,6 +113,14 @@ def test_importing_the_package_does_not_import_boto3() -> None:
     assert "botocore" not in loaded
 
 
+def test_the_kit_modules_import_cleanly() -> None:
+    loaded = imported_after(
+        "import ai_voice_shared_testing.factories, ai_voice_shared_testing.strategies"
+    )
+
+    assert {"polyfactory", "hypothesis"} <= loaded
+
+
 def test_importing_the_plugin_imports_none_of_the_heavy_test_libraries() -> None:
     loaded = imported_after("import ai_voice_shared_testing.plugin")
 
