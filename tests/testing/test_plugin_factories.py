@@ -70,4 +70,4 @@ def test_the_hypothesis_profiles_are_registered_not_loaded(pytester: pytest.Pyte
         )
     )
 
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
