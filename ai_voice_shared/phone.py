@@ -16,9 +16,13 @@ _FORMATTING = str.maketrans("", "", " -().\u00a0")
 def mask_phone_number(value: str) -> str:
     """Hide the middle of a phone number (``+15555550100`` -> ``+1555****100``).
 
-    Used in every log line, repr and error message of this library. Short or odd values are
-    masked whole but for their last two characters, so nothing identifying leaks either way.
+    Used in every log line, repr and error message of this library. A channel prefix stays
+    (``whatsapp:+1555****100``). Short or odd values are masked whole but for their last two
+    characters, so nothing identifying leaks either way.
     """
+    channel = _CHANNEL.match(value)
+    if channel:  # keep the channel visible: "whatsapp:+1555****100"
+        return channel.group(0) + mask_phone_number(value[channel.end() :])
     if len(value) > 8:
         return f"{value[:5]}****{value[-3:]}"
     return "*" * max(len(value) - 2, 0) + value[-2:]

@@ -337,10 +337,11 @@ class FakeLookupServer:
 
     # -- live mode ------------------------------------------------------------------------------
 
-    def serve(self) -> str:
-        """Serve over HTTP/1.1 with keep-alive on a free 127.0.0.1 port; return the base URL."""
+    def serve(self, *, port: int = 0) -> str:
+        """Serve over HTTP/1.1 with keep-alive on 127.0.0.1 (``port`` 0: a free one); return
+        the base URL."""
         if self._http is None:
-            self._start_http()
+            self._start_http(port)
         return self.base_url
 
     def start(self) -> Self:
@@ -348,7 +349,7 @@ class FakeLookupServer:
         self.serve()
         return self
 
-    def _start_http(self) -> None:
+    def _start_http(self, port: int) -> None:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -391,7 +392,7 @@ class FakeLookupServer:
                     fake.connections += 1
                 super().process_request(request, client_address)
 
-        self._http = Server(("127.0.0.1", 0), Handler)
+        self._http = Server(("127.0.0.1", port), Handler)
         self._thread = threading.Thread(
             target=self._http.serve_forever, name="fake-lookup-server", daemon=True
         )

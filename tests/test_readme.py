@@ -38,4 +38,5 @@ def test_the_readme_starts_with_the_two_fresh_machine_commands() -> None:
     commands = README.split("```sh\n", 1)[1].split("```", 1)[0].strip().splitlines()
 
     assert len(commands) == 2
+    assert commands[0].endswith("ai-voice-shared demo")
     assert commands[1].endswith("-m pytest")

@@ -32,7 +32,7 @@ USE_E164 = "use '+' and 7 to 15 digits, e.g. '+15555550100' or 'whatsapp:+155555
             "15555550100",
             "'15555****100' is not a phone number in E.164 form: add the '+' and country code.",
         ),
-        ("whatsapp:", f"'whats****pp:' is not a phone number in E.164 form: {USE_E164}"),
+        ("whatsapp:", f"'whatsapp:' is not a phone number in E.164 form: {USE_E164}"),
         ("+1234567890123456", f"'+1234****456' is not a phone number in E.164 form: {USE_E164}"),
         ("+0123456789", f"'+0123****789' is not a phone number in E.164 form: {USE_E164}"),
     ],
@@ -52,7 +52,13 @@ def test_a_number_that_is_not_text_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("given", "masked"),
-    [("+15555550100", "+1555****100"), ("+4477009", "******09"), ("12", "12"), ("", "")],
+    [
+        ("+15555550100", "+1555****100"),
+        ("whatsapp:+15555550100", "whatsapp:+1555****100"),
+        ("+4477009", "******09"),
+        ("12", "12"),
+        ("", ""),
+    ],
 )
 def test_masking_hides_the_middle_of_the_number(given: str, masked: str) -> None:
     assert mask_phone_number(given) == masked
