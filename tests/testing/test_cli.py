@@ -68,6 +68,14 @@ def test_demo_runs_every_step_and_exits_0() -> None:
     assert result.stderr == ""
 
 
+def test_demo_runs_the_same_flow_on_a_real_seaweedfs_server(weed: object) -> None:
+    result = run("demo", "--s3", "seaweedfs")
+
+    assert result.returncode == 0, result.stderr
+    assert "S3 (seaweedfs) http://127.0.0.1:" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("All 10 steps passed in ")
+
+
 def test_demo_json_reports_the_steps_with_timings() -> None:
     result = run("demo", "--json")
 
