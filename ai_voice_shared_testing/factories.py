@@ -162,22 +162,7 @@ class TwilioWebhookPayloadFactory(_WholeModelFactory[TwilioWebhookPayload]):
     @classmethod
     def voice_note(cls, **overrides: Any) -> TwilioWebhookPayload:
         """A WhatsApp voice note: one ``audio/ogg`` item, empty body, ``MessageType=audio``."""
-        account = overrides.get("account_sid") or _sid("AC")
-        message = overrides.get("message_sid") or _sid("MM")
-        media = (
-            TwilioMedia(
-                url=_realism.media_url(account, message, _sid("ME")), content_type="audio/ogg"
-            ),
-        )
-        return cls.build(
-            **{
-                "account_sid": account,
-                "message_sid": message,
-                "media": media,
-                "message_type": "audio",
-                **overrides,
-            }
-        )
+        return cls._with_one_media("audio/ogg", "audio", overrides)
 
     @classmethod
     def text(cls, body: str = "Hi!", **overrides: Any) -> TwilioWebhookPayload:
@@ -187,23 +172,23 @@ class TwilioWebhookPayloadFactory(_WholeModelFactory[TwilioWebhookPayload]):
     @classmethod
     def image(cls, **overrides: Any) -> TwilioWebhookPayload:
         """A WhatsApp image: one ``image/jpeg`` item, ``MessageType=image``."""
+        return cls._with_one_media("image/jpeg", "image", overrides)
+
+    @classmethod
+    def _with_one_media(
+        cls, content_type: str, message_type: str, overrides: dict[str, Any]
+    ) -> TwilioWebhookPayload:
         account = overrides.get("account_sid") or _sid("AC")
         message = overrides.get("message_sid") or _sid("MM")
-        media = (
-            TwilioMedia(
-                url=_realism.media_url(account, message, _sid("ME")), content_type="image/jpeg"
-            ),
-        )
-        return cls.build(
-            **{
-                "account_sid": account,
-                "message_sid": message,
-                "media": media,
-                "body": "",
-                "message_type": "image",
-                **overrides,
-            }
-        )
+        url = _realism.media_url(account, message, _sid("ME"))
+        values = {
+            "account_sid": account,
+            "message_sid": message,
+            "media": (TwilioMedia(url=url, content_type=content_type),),
+            "body": "",
+            "message_type": message_type,
+        }
+        return cls.build(**{**values, **overrides})
 
     @classmethod
     def location(cls, **overrides: Any) -> TwilioWebhookPayload:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared_testing.lookup_server import FakeLookupServer
-from ai_voice_shared_testing.s3_bucket import require
+from ai_voice_shared_testing.s3_bucket import create_bucket, require
 
 if TYPE_CHECKING:
     from ai_voice_shared.settings import S3Settings
@@ -102,13 +102,7 @@ class FakeStack:
 
         client = build_s3_client(self.s3_settings())
         try:
-            if self.region == "us-east-1":
-                client.create_bucket(Bucket=self.bucket)
-            else:
-                client.create_bucket(
-                    Bucket=self.bucket,
-                    CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
-                )
+            create_bucket(client, self.bucket, self.region)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in (
                 "BucketAlreadyOwnedByYou",

@@ -41,11 +41,35 @@ __all__ = [
     "S3FaultInjector",
     "SeaweedFSBackend",
     "bucket_name",
+    "create_bucket",
+    "destroy_bucket",
 ]
 
 TESTING_EXTRA_HINT = "pip install 'ai-voice-shared[testing]'"
 #: moto runs here; not us-east-1, where re-creating a bucket you own silently succeeds.
 MOTO_REGION = "eu-west-1"
+
+
+def create_bucket(client: S3Client, name: str, region: str) -> None:
+    """Create bucket ``name`` in ``region`` (us-east-1 takes no location constraint)."""
+    if region == "us-east-1":
+        client.create_bucket(Bucket=name)
+    else:
+        client.create_bucket(
+            Bucket=name,
+            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+        )
+
+
+def destroy_bucket(client: S3Client, name: str) -> None:
+    """Abort unfinished multipart uploads, delete every object, then the bucket itself."""
+    for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+    client.delete_bucket(Bucket=name)
 
 
 class MissingTestingExtraError(AiVoiceSharedError):
@@ -314,26 +338,11 @@ class S3Backend:
 
     def create(self, name: str) -> None:
         """Create the empty bucket ``name`` in this backend's region."""
-        if self.region == "us-east-1":
-            self.client.create_bucket(Bucket=name)
-        else:
-            self.client.create_bucket(
-                Bucket=name,
-                CreateBucketConfiguration={"LocationConstraint": self.region},  # type: ignore[typeddict-item]
-            )
+        create_bucket(self.client, name, self.region)
 
     def destroy(self, name: str) -> None:
         """Abort unfinished multipart uploads, delete every object, then the bucket."""
-        client = self.client
-        for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
-            client.abort_multipart_upload(
-                Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
-            )
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
-            keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:
-                client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
-        client.delete_bucket(Bucket=name)
+        destroy_bucket(self.client, name)
 
     def __enter__(self) -> Self:
         return self.start()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ai_voice_shared.settings import S3Settings
 from ai_voice_shared_testing.s3_bucket import S3FaultInjector as FaultInjector
+from ai_voice_shared_testing.s3_bucket import create_bucket, destroy_bucket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -40,27 +41,6 @@ class S3Backend:
             **overrides,
         }
         return S3Settings(**values)
-
-
-def create_bucket(client: S3Client, name: str, region: str) -> None:
-    if region == "us-east-1":
-        client.create_bucket(Bucket=name)
-    else:
-        client.create_bucket(
-            Bucket=name,
-            CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
-        )
-
-
-def destroy_bucket(client: S3Client, name: str) -> None:
-    """Abort unfinished uploads, delete every object, then the bucket."""
-    for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
-        client.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
-        keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
-    client.delete_bucket(Bucket=name)
 
 
 __all__ = ["FaultInjector", "MiB", "S3Backend", "create_bucket", "destroy_bucket"]
