@@ -8,7 +8,7 @@ from ai_voice_shared.errors import InvalidPhoneNumberError
 
 __all__ = ["mask_phone_number", "normalize_phone_number"]
 
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _CHANNEL = re.compile(r"^[a-z][a-z0-9-]*:", re.IGNORECASE)
 _FORMATTING = str.maketrans("", "", " -().\u00a0")
 
@@ -20,12 +20,13 @@ def mask_phone_number(value: str) -> str:
     (``whatsapp:+1555****100``). Short or odd values are masked whole but for their last two
     characters, so nothing identifying leaks either way.
     """
+    prefix = ""
     channel = _CHANNEL.match(value)
-    if channel:  # keep the channel visible: "whatsapp:+1555****100"
-        return channel.group(0) + mask_phone_number(value[channel.end() :])
+    if channel:  # keep the channel visible: "whatsapp:+1555****100" (one prefix, never more)
+        prefix, value = channel.group(0)[:40], value[channel.end() :]
     if len(value) > 8:
-        return f"{value[:5]}****{value[-3:]}"
-    return "*" * max(len(value) - 2, 0) + value[-2:]
+        return f"{prefix}{value[:5]}****{value[-3:]}"
+    return prefix + "*" * max(len(value) - 2, 0) + value[-2:]
 
 
 def normalize_phone_number(value: object) -> str:
@@ -40,8 +41,8 @@ def normalize_phone_number(value: object) -> str:
             f"A phone number must be str, not {type(value).__name__}: pass '+15555550100' or "
             "'whatsapp:+15555550100'."
         )
-    number = _CHANNEL.sub("", value.strip(), count=1).translate(_FORMATTING)
-    if _E164.match(number):
+    number = _CHANNEL.sub("", value.strip(" "), count=1).translate(_FORMATTING)
+    if _E164.fullmatch(number):  # fullmatch: "$" would also match before a trailing newline
         return number
     hint = (
         "add the '+' and country code"

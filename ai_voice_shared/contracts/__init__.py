@@ -10,10 +10,12 @@ import json
 from importlib import resources
 from typing import Any
 
-__all__ = ["LOOKUP_PATH", "customer_lookup_openapi"]
+__all__ = ["LOOKUP_PATH", "NOT_FOUND_CODE", "customer_lookup_openapi"]
 
 #: The one endpoint of customer-lookup-server (docs/customer-lookup-api.md).
 LOOKUP_PATH = "/customers/lookup"
+#: The ``code`` of the contract's 404 body: the number is unknown (not the route).
+NOT_FOUND_CODE = "customer_not_found"
 
 
 def customer_lookup_openapi() -> dict[str, Any]:

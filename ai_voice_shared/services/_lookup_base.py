@@ -1,26 +1,29 @@
 """What the sync and async customer-lookup clients share: everything but the I/O.
 
 Configuration, request building, response mapping, retry decisions, the caches and the log
-lines live here; :mod:`customer_lookup_client` only sends requests and sleeps.
+lines live here; :mod:`customer_lookup_client` only sends requests and sleeps. Retries and
+deadlines are the library's shared machinery (:mod:`ai_voice_shared._retry`), and so are the
+hard deadline on every socket operation and the bounded body reads (:mod:`ai_voice_shared._http`).
 """
 
 from __future__ import annotations
 
-import email.utils
+import json
 import logging
 import random
 import threading
-import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
+from ai_voice_shared._privacy import mask_numbers_in
+from ai_voice_shared._retry import Attempts, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
-from ai_voice_shared.contracts import LOOKUP_PATH
+from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE
 from ai_voice_shared.errors import (
     CustomerLookupConnectionError,
     CustomerLookupError,
@@ -37,27 +40,23 @@ if TYPE_CHECKING:
     from cachetools import TTLCache
 
 __all__ = [
-    "INITIAL_RETRY_DELAY",
+    "EXCERPT_BYTES",
     "LOOKUP_PATH",
-    "MAX_RETRY_AFTER",
-    "MAX_RETRY_DELAY",
-    "Attempts",
+    "MAX_BODY_BYTES",
     "BaseCustomerLookupClient",
     "Done",
+    "LookupAttempts",
     "LookupOptions",
     "Retry",
 ]
 
 logger = logging.getLogger("ai_voice_shared.customer_lookup")
 
-#: Backoff: ``min(INITIAL_RETRY_DELAY * 2**(attempt - 1), MAX_RETRY_DELAY)``, minus up to 25%.
-INITIAL_RETRY_DELAY: Final = 0.5
-MAX_RETRY_DELAY: Final = 8.0
-#: A ``Retry-After`` longer than this is ignored in favour of the backoff.
-MAX_RETRY_AFTER: Final = 60.0
-_RETRIED_STATUSES: Final = frozenset({408, 429})
 _EXCERPT: Final = 200
-
+#: The most of a 200 body read: customer metadata is a few hundred bytes; more is not it.
+MAX_BODY_BYTES: Final = 64 * 1024
+#: The most of any other body read, for the error's excerpt and the not-found check.
+EXCERPT_BYTES: Final = 4 * 1024
 
 _NOT_FOUND: Final = "not-found"
 
@@ -98,17 +97,14 @@ class Retry:
         self.delay = delay
 
 
-class Attempts:
-    """The state of one lookup across its retries."""
+class LookupAttempts(Attempts):
+    """The state of one lookup across its retries: the shared state plus the number."""
 
-    __slots__ = ("deadline", "last", "number", "request_id", "sent")
+    __slots__ = ("number",)
 
     def __init__(self, number: str, request_id: str, deadline: float) -> None:
+        super().__init__(deadline, request_id)
         self.number = number
-        self.request_id = request_id
-        self.deadline = deadline
-        self.sent = 0
-        self.last = "nothing"
 
 
 class BaseCustomerLookupClient:
@@ -127,7 +123,7 @@ class BaseCustomerLookupClient:
         cache_ttl: float | None = None,
         negative_cache_ttl: float | None = None,
         cache_max_size: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         overrides: dict[str, Any] = {
@@ -148,21 +144,26 @@ class BaseCustomerLookupClient:
             settings = CustomerLookupSettings(**{**settings.model_dump(), **given})
         self.settings = settings
         self.base_url = settings.base_url
-        self._clock = clock
-        self._jitter = jitter
+        self._retrying = Retrying(
+            max_retries=settings.max_retries,
+            total_timeout=settings.total_timeout_seconds,
+            clock=clock,
+            jitter=jitter,
+        )
         self._url = settings.base_url + LOOKUP_PATH
         self._timeout = settings.timeout_seconds
         self._connect_timeout = settings.connect_timeout_seconds
         from cachetools import TTLCache  # only needed once a client exists
 
+        timer = self._retrying.now
         self._lock = threading.Lock()
         self._hits: TTLCache[str, CustomerMetadata] | None = (
-            TTLCache(settings.cache_max_size, settings.cache_ttl_seconds, timer=clock)
+            TTLCache(settings.cache_max_size, settings.cache_ttl_seconds, timer=timer)
             if settings.cache_ttl_seconds > 0
             else None
         )
         self._misses: TTLCache[str, str] | None = (
-            TTLCache(settings.cache_max_size, settings.negative_cache_ttl_seconds, timer=clock)
+            TTLCache(settings.cache_max_size, settings.negative_cache_ttl_seconds, timer=timer)
             if settings.negative_cache_ttl_seconds > 0
             else None
         )
@@ -211,21 +212,21 @@ class BaseCustomerLookupClient:
 
     # -- requests -------------------------------------------------------------------------------
 
-    def _start(self, phone_number: str) -> Attempts:
+    def _start(self, phone_number: str) -> LookupAttempts:
         if self._closed:
             raise CustomerLookupError(
                 f"This {type(self).__name__} is closed: create a new client (or keep it open for "
                 "the life of the service, as it pools connections)."
             )
-        return Attempts(
-            number=normalize_phone_number(phone_number),
-            request_id=uuid.uuid4().hex,
-            deadline=self._clock() + self.settings.total_timeout_seconds,
-        )
+        number = normalize_phone_number(phone_number)
+        state = self._retrying.start()
+        return LookupAttempts(number, uuid.uuid4().hex, state.deadline)
 
-    def _request(self, attempts: Attempts) -> tuple[dict[str, str], dict[str, str], httpx.Timeout]:
+    def _request(
+        self, attempts: LookupAttempts
+    ) -> tuple[dict[str, str], dict[str, str], httpx.Timeout]:
         """Query parameters, headers and timeout of the next attempt (``attempts.sent`` += 1)."""
-        remaining = attempts.deadline - self._clock()
+        remaining = self._retrying.remaining(attempts)
         if remaining <= 0:
             raise self._deadline_error(attempts)
         attempts.sent += 1
@@ -233,6 +234,7 @@ class BaseCustomerLookupClient:
             "User-Agent": f"ai-voice-shared/{__version__}",
             "X-Request-ID": attempts.request_id,
             "Accept": "application/json",
+            **IDENTITY,
         }
         if self.settings.api_key is not None:
             headers["Authorization"] = f"Bearer {self.settings.api_key.get_secret_value()}"
@@ -248,38 +250,50 @@ class BaseCustomerLookupClient:
         )
         return {"phone_number": attempts.number}, headers, timeout
 
+    @staticmethod
+    def _body_limit(response: httpx.Response) -> tuple[int, bool]:
+        """How much of the body to read, and whether all of it is needed (200) or a prefix."""
+        if response.status_code == 200:
+            return MAX_BODY_BYTES, True
+        return EXCERPT_BYTES, False
+
     def _decide(
         self,
-        attempts: Attempts,
+        attempts: LookupAttempts,
         response: httpx.Response | None,
-        failure: httpx.TransportError | None = None,
+        body: bytes = b"",
+        failure: Exception | None = None,
     ) -> Done | Retry:
         """What to do after an attempt: finish, retry after a delay, or raise."""
-        retries_left = attempts.sent <= self.settings.max_retries
+        retrying = self._retrying
         if response is None:
             assert failure is not None
+            if isinstance(failure, BodyTooLargeError | UnsupportedEncodingError):
+                raise self._unreadable(attempts, failure)
+            assert isinstance(failure, httpx.TransportError)
             name = type(failure).__name__
             attempts.last = f"{name}: {failure}" if str(failure) else name
-            if retries_left:
-                return self._retry(attempts, self._backoff(attempts.sent))
+            if retrying.retries_left(attempts):
+                return self._retry(attempts, retrying.delay(attempts))
             raise self._transport_error(attempts, failure)
         status = response.status_code
         attempts.last = f"HTTP {status}"
         if status == 200:
-            return Done(self._customer(attempts, response))
+            return Done(self._customer(attempts, response, body))
         if status == 404:
-            return Done(None)
-        if status in _RETRIED_STATUSES or status >= 500:
-            if retries_left:
-                asked = self._retry_after(response)
-                delay = asked if asked is not None else self._backoff(attempts.sent)
-                return self._retry(attempts, delay)
-            raise self._status_error(attempts, response, "after retrying")
-        raise self._status_error(attempts, response, "not retried (a client error)")
+            if self._contract_not_found(body):
+                return Done(None)
+            raise self._status_error(
+                attempts, response, body, "which is not the contract's not-found answer"
+            )
+        if is_retried_status(status):
+            if retrying.retries_left(attempts):
+                return self._retry(attempts, retrying.delay(attempts, response.headers))
+            raise self._status_error(attempts, response, body, "after retrying")
+        raise self._status_error(attempts, response, body, "not retried (a client error)")
 
-    def _retry(self, attempts: Attempts, delay: float) -> Retry:
-        remaining = attempts.deadline - self._clock()
-        if delay >= remaining:
+    def _retry(self, attempts: LookupAttempts, delay: float) -> Retry:
+        if not self._retrying.fits(attempts, delay):
             raise self._deadline_error(attempts, waiting=delay)
         logger.warning(
             "customer lookup %s: attempt %d got %s; retrying in %.2f s (request id %s)",
@@ -291,40 +305,34 @@ class BaseCustomerLookupClient:
         )
         return Retry(delay)
 
-    def _backoff(self, attempt: int) -> float:
-        delay: float = min(INITIAL_RETRY_DELAY * 2.0 ** (attempt - 1), MAX_RETRY_DELAY)
-        return delay * (1 - 0.25 * self._jitter())
-
-    @staticmethod
-    def _retry_after(response: httpx.Response) -> float | None:
-        """Seconds the server asked to wait (``retry-after-ms``, ``Retry-After``), if sane."""
-        seconds: float | None = None
-        if (millis := response.headers.get("retry-after-ms")) is not None:
-            try:
-                seconds = float(millis) / 1000
-            except ValueError:
-                seconds = None
-        if seconds is None and (after := response.headers.get("retry-after")) is not None:
-            try:
-                seconds = float(after)
-            except ValueError:
-                try:
-                    when = email.utils.parsedate_to_datetime(after)
-                except (TypeError, ValueError):
-                    when = None
-                if when is not None:
-                    if when.tzinfo is None:
-                        when = when.replace(tzinfo=UTC)
-                    seconds = (when - datetime.now(UTC)).total_seconds()
-        if seconds is not None and 0 <= seconds <= MAX_RETRY_AFTER:
-            return seconds
-        return None
-
     # -- mapping --------------------------------------------------------------------------------
 
-    def _customer(self, attempts: Attempts, response: httpx.Response) -> CustomerMetadata:
+    @staticmethod
+    def _contract_not_found(body: bytes) -> bool:
+        """Whether a 404 carries the contract's not-found answer.
+
+        The contract's body is ``{"detail": ..., "code": "customer_not_found"}``. Servers that
+        predate ``code`` are accepted when their body is a JSON object, unless it is a web
+        framework's default answer for a route that does not exist (Starlette/FastAPI's
+        ``{"detail": "Not Found"}``, Spring's ``{"error": "Not Found", "path": ...}``).
+        """
         try:
-            return CustomerMetadata.model_validate_json(response.content)
+            answer = json.loads(body)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(answer, dict):
+            return False
+        if "code" in answer:
+            return bool(answer["code"] == NOT_FOUND_CODE)
+        if answer.get("detail") == "Not Found":
+            return False
+        return not (answer.get("error") == "Not Found" and "path" in answer)
+
+    def _customer(
+        self, attempts: LookupAttempts, response: httpx.Response, body: bytes
+    ) -> CustomerMetadata:
+        try:
+            return CustomerMetadata.model_validate_json(body)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
@@ -332,7 +340,7 @@ class BaseCustomerLookupClient:
             raise CustomerLookupResponseError(
                 f"customer-lookup-server answered 200 for {mask_phone_number(attempts.number)} "
                 f"but the body is not customer metadata ({problems}). Body starts with: "
-                f"{self._excerpt(attempts, response)!r}. Check that "
+                f"{self._excerpt(attempts, body)!r}. Check that "
                 f"CUSTOMER_LOOKUP_BASE_URL ({self.base_url}) points at customer-lookup-server "
                 "and that it follows the contract in docs/customer-lookup-api.md.",
                 phone_number=mask_phone_number(attempts.number),
@@ -340,7 +348,27 @@ class BaseCustomerLookupClient:
                 request_id=self._response_request_id(attempts, response),
             ) from None
 
-    def _not_found(self, attempts: Attempts) -> CustomerNotFoundError:
+    def _unreadable(
+        self, attempts: LookupAttempts, problem: BodyTooLargeError | UnsupportedEncodingError
+    ) -> CustomerLookupResponseError:
+        if isinstance(problem, BodyTooLargeError):
+            what = (
+                f"a body of more than {MAX_BODY_BYTES} bytes ({problem}), far more than "
+                "customer metadata"
+            )
+        else:
+            what = f"a body it cannot read ({problem})"
+        return CustomerLookupResponseError(
+            f"customer-lookup-server answered {mask_phone_number(attempts.number)} with {what}; "
+            f"the rest was not read. Check that CUSTOMER_LOOKUP_BASE_URL ({self.base_url}) "
+            "points at customer-lookup-server and that it follows the contract in "
+            "docs/customer-lookup-api.md.",
+            phone_number=mask_phone_number(attempts.number),
+            attempts=attempts.sent,
+            request_id=attempts.request_id,
+        )
+
+    def _not_found(self, attempts: LookupAttempts) -> CustomerNotFoundError:
         return CustomerNotFoundError(
             f"No customer has the phone number {mask_phone_number(attempts.number)} "
             "(customer-lookup-server answered 404). Use find() to get None instead of this error.",
@@ -350,12 +378,19 @@ class BaseCustomerLookupClient:
         )
 
     def _status_error(
-        self, attempts: Attempts, response: httpx.Response, how: str
+        self, attempts: LookupAttempts, response: httpx.Response, body: bytes, how: str
     ) -> CustomerLookupStatusError:
         status = response.status_code
-        if status in (401, 403):
+        if status == 404:
+            advice = (
+                f"The request went to {self._url}: a 404 without the contract's body "
+                f'({{"code": "{NOT_FOUND_CODE}"}}) means nothing there serves the lookup '
+                "route. Check CUSTOMER_LOOKUP_BASE_URL, including its path prefix; the answer "
+                "was not cached as 'customer not found'."
+            )
+        elif status in (401, 403):
             advice = "Check CUSTOMER_LOOKUP_API_KEY: the server refused the credentials."
-        elif status in _RETRIED_STATUSES or status >= 500:
+        elif is_retried_status(status):
             advice = (
                 f"Check that customer-lookup-server at {self.base_url} is healthy; raise "
                 "CUSTOMER_LOOKUP_MAX_RETRIES to ride out longer outages."
@@ -365,7 +400,7 @@ class BaseCustomerLookupClient:
                 f"Check CUSTOMER_LOOKUP_BASE_URL ({self.base_url}) and the contract in "
                 "docs/customer-lookup-api.md."
             )
-        excerpt = self._excerpt(attempts, response)
+        excerpt = self._excerpt(attempts, body)
         request_id = self._response_request_id(attempts, response)
         return CustomerLookupStatusError(
             f"customer-lookup-server answered HTTP {status} for "
@@ -379,7 +414,7 @@ class BaseCustomerLookupClient:
         )
 
     def _transport_error(
-        self, attempts: Attempts, failure: httpx.TransportError
+        self, attempts: LookupAttempts, failure: httpx.TransportError
     ) -> CustomerLookupError:
         masked = mask_phone_number(attempts.number)
         cls: type[CustomerLookupError]
@@ -402,7 +437,7 @@ class BaseCustomerLookupClient:
         )
 
     def _deadline_error(
-        self, attempts: Attempts, *, waiting: float | None = None
+        self, attempts: LookupAttempts, *, waiting: float | None = None
     ) -> CustomerLookupTimeoutError:
         total = self.settings.total_timeout_seconds
         why = (
@@ -421,14 +456,11 @@ class BaseCustomerLookupClient:
         )
 
     @staticmethod
-    def _response_request_id(attempts: Attempts, response: httpx.Response) -> str:
+    def _response_request_id(attempts: LookupAttempts, response: httpx.Response) -> str:
         return response.headers.get("x-request-id") or attempts.request_id
 
     @staticmethod
-    def _excerpt(attempts: Attempts, response: httpx.Response) -> str:
-        """The start of the body, with the phone number masked if the server echoed it."""
-        text = response.text[:_EXCERPT]
-        masked = mask_phone_number(attempts.number)
-        for form in (attempts.number, attempts.number[1:]):
-            text = text.replace(form, masked)
-        return text
+    def _excerpt(attempts: LookupAttempts, body: bytes) -> str:
+        """The start of the body with every phone number masked, whatever its spelling (the
+        whole read prefix is masked before the cut, so no number leaks half-cut)."""
+        return mask_numbers_in(body.decode("utf-8", "replace"))[:_EXCERPT]

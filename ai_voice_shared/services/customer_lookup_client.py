@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
@@ -20,11 +19,24 @@ from typing import Self
 import httpx
 from typing_extensions import Unpack
 
+from ai_voice_shared._http import (
+    BodyTooLargeError,
+    UnsupportedEncodingError,
+    aread_bounded,
+    aread_prefix,
+    async_http_transport,
+    deadline,
+    http_transport,
+    read_bounded,
+    read_prefix,
+)
+from ai_voice_shared._privacy import scrubbed_logs
+from ai_voice_shared._retry import get_clock
 from ai_voice_shared.models import CustomerMetadata
 from ai_voice_shared.services._lookup_base import (
-    Attempts,
     BaseCustomerLookupClient,
     Done,
+    LookupAttempts,
     LookupOptions,
     Retry,
 )
@@ -42,8 +54,9 @@ class CustomerLookupClient(BaseCustomerLookupClient):
 
     Arguments left out come from :class:`CustomerLookupSettings` (``CUSTOMER_LOOKUP_*``);
     ``settings`` replaces the environment and the keyword arguments override single values.
-    ``http_client`` is used as given and not closed by :meth:`close`; ``sleep`` and ``clock``
-    are for tests.
+    ``http_client`` is used as given and not closed by :meth:`close` (the total deadline is
+    then checked between reads only: the client's own transport cannot bound each socket
+    operation); ``sleep`` and ``clock`` are for tests.
     """
 
     def __init__(
@@ -51,12 +64,16 @@ class CustomerLookupClient(BaseCustomerLookupClient):
         base_url: str | None = None,
         *,
         http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         **options: Unpack[LookupOptions],
     ) -> None:
         super().__init__(base_url, **options)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(limits=_LIMITS)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.Client(transport=http_transport(_LIMITS))
+        )
         self._sleep = sleep
         self._inflight: dict[str, concurrent.futures.Future[CustomerMetadata | None]] = {}
 
@@ -72,7 +89,7 @@ class CustomerLookupClient(BaseCustomerLookupClient):
         """The customer behind ``phone_number``, or ``None`` when there is none."""
         return self._find(self._start(phone_number))
 
-    def _find(self, attempts: Attempts) -> CustomerMetadata | None:
+    def _find(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         number = attempts.number
         if (cached := self._cached(number)) is not None:
             return cached.customer
@@ -95,21 +112,33 @@ class CustomerLookupClient(BaseCustomerLookupClient):
             with self._lock:
                 self._inflight.pop(number, None)
 
-    def _fetch(self, attempts: Attempts) -> CustomerMetadata | None:
+    def _fetch(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         while True:
             params, headers, timeout = self._request(attempts)
+            request = self._http.build_request(
+                "GET", self._url, params=params, headers=headers, timeout=timeout
+            )
+            until = self._retrying.deadline_on_clock(attempts)
             try:
-                response = self._http.get(
-                    self._url, params=params, headers=headers, timeout=timeout
-                )
-            except httpx.TransportError as failure:
-                decision = self._decide(attempts, None, failure)
+                with deadline(until), scrubbed_logs(attempts.number):
+                    response = self._http.send(request, stream=True)
+                    try:
+                        limit, whole = self._body_limit(response)
+                        body = (
+                            read_bounded(response, limit, until=until)
+                            if whole
+                            else read_prefix(response, limit)
+                        )
+                    finally:
+                        response.close()
+            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as failure:
+                decision = self._decide(attempts, None, failure=failure)
             else:
-                decision = self._decide(attempts, response)
+                decision = self._decide(attempts, response, body)
             if isinstance(decision, Done):
                 return decision.customer
             assert isinstance(decision, Retry)
-            self._sleep(decision.delay)
+            (self._sleep or get_clock().sleep)(decision.delay)
 
     def close(self) -> None:
         """Close the pooled connections (not those of an ``http_client`` passed in)."""
@@ -141,12 +170,16 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
         base_url: str | None = None,
         *,
         http_client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         **options: Unpack[LookupOptions],
     ) -> None:
         super().__init__(base_url, **options)
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(limits=_LIMITS)
+        self._http = (
+            http_client
+            if http_client is not None
+            else httpx.AsyncClient(transport=async_http_transport(_LIMITS))
+        )
         self._sleep = sleep
         self._inflight: dict[str, asyncio.Task[CustomerMetadata | None]] = {}
 
@@ -162,7 +195,7 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
         """The customer behind ``phone_number``, or ``None`` when there is none."""
         return await self._find(self._start(phone_number))
 
-    async def _find(self, attempts: Attempts) -> CustomerMetadata | None:
+    async def _find(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         number = attempts.number
         if (cached := self._cached(number)) is not None:
             return cached.customer
@@ -180,26 +213,38 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
         if not done.cancelled():
             done.exception()  # retrieved here, so no "exception never retrieved" warning
 
-    async def _fetch_and_remember(self, attempts: Attempts) -> CustomerMetadata | None:
+    async def _fetch_and_remember(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         customer = await self._fetch(attempts)
         self._remember(attempts.number, customer)
         return customer
 
-    async def _fetch(self, attempts: Attempts) -> CustomerMetadata | None:
+    async def _fetch(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         while True:
             params, headers, timeout = self._request(attempts)
+            request = self._http.build_request(
+                "GET", self._url, params=params, headers=headers, timeout=timeout
+            )
+            until = self._retrying.deadline_on_clock(attempts)
             try:
-                response = await self._http.get(
-                    self._url, params=params, headers=headers, timeout=timeout
-                )
-            except httpx.TransportError as failure:
-                decision = self._decide(attempts, None, failure)
+                with deadline(until), scrubbed_logs(attempts.number):
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        limit, whole = self._body_limit(response)
+                        body = (
+                            await aread_bounded(response, limit, until=until)
+                            if whole
+                            else await aread_prefix(response, limit)
+                        )
+                    finally:
+                        await response.aclose()
+            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as failure:
+                decision = self._decide(attempts, None, failure=failure)
             else:
-                decision = self._decide(attempts, response)
+                decision = self._decide(attempts, response, body)
             if isinstance(decision, Done):
                 return decision.customer
             assert isinstance(decision, Retry)
-            await self._sleep(decision.delay)
+            await (self._sleep or get_clock().async_sleep)(decision.delay)
 
     async def aclose(self) -> None:
         """Close the pooled connections (not those of an ``http_client`` passed in)."""

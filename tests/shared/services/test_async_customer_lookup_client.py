@@ -417,7 +417,7 @@ async def test_no_log_line_carries_the_phone_number_or_the_api_key(
     server.get("/customers/lookup").mock(
         side_effect=[status(503), ok(), status(404), status(500), status(500), status(500)]
     )
-    caplog.set_level(logging.DEBUG, logger="ai_voice_shared")
+    caplog.set_level(logging.DEBUG)  # every logger: httpx logs each URL at INFO
 
     async with make_client(clock, sleeps, api_key=API_KEY, negative_cache_ttl=0) as client:
         await client.lookup(PHONE)
@@ -428,6 +428,7 @@ async def test_no_log_line_carries_the_phone_number_or_the_api_key(
 
     messages = [record.getMessage() for record in caplog.records]
     assert any(MASKED in message for message in messages)
+    assert any(record.name == "httpx" for record in caplog.records)
     for message in messages:
         assert "5555550" not in message
         assert API_KEY not in message
@@ -460,3 +461,107 @@ async def test_settings_come_from_the_environment_and_arguments_override_them(
 
     async with AsyncCustomerLookupClient(max_retries=1) as client:
         assert (client.base_url, client.settings.max_retries) == ("http://from-env:8080", 1)
+
+
+NOT_THE_CONTRACTS_404 = {
+    "an HTML page": ("<html><body><h1>404 Not Found</h1></body></html>", "text/html"),
+    "an empty body": ("", "text/plain"),
+    "FastAPI's unknown route": ('{"detail":"Not Found"}', "application/json"),
+    "Spring's unknown route": (
+        '{"status":404,"error":"Not Found","path":"/api/customers/lookup"}',
+        "application/json",
+    ),
+    "another code": ('{"detail":"gone","code":"tenant_not_found"}', "application/json"),
+}
+
+
+@pytest.mark.parametrize("body", NOT_THE_CONTRACTS_404.values(), ids=NOT_THE_CONTRACTS_404)
+async def test_a_404_that_is_not_the_contracts_answer_is_an_error_and_never_cached(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float], body: tuple[str, str]
+) -> None:
+    text, media_type = body
+    route = server.get("/customers/lookup").mock(
+        return_value=httpx.Response(404, text=text, headers={"Content-Type": media_type})
+    )
+
+    async with make_client(clock, sleeps) as client:
+        for _ in range(2):
+            with pytest.raises(CustomerLookupStatusError) as caught:
+                await client.find(PHONE)
+
+    message = str(caught.value)
+    assert "which is not the contract's not-found answer" in message
+    assert f"The request went to {BASE_URL}/customers/lookup" in message
+    assert "Check CUSTOMER_LOOKUP_BASE_URL, including its path prefix" in message
+    assert caught.value.status_code == 404
+    assert route.call_count == 2  # not cached as "customer not found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"detail":"no customer has this phone number","code":"customer_not_found"}',
+        '{"detail":"x"}',
+    ],
+    ids=["the contract's body", "a server that predates code"],
+)
+async def test_the_contracts_404_and_older_json_404s_are_not_found(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float], body: str
+) -> None:
+    server.get("/customers/lookup").mock(return_value=httpx.Response(404, text=body))
+
+    async with make_client(clock, sleeps) as client:
+        assert await client.find(PHONE) is None
+
+
+async def test_an_error_body_never_leaks_a_phone_number_in_any_spelling_or_cut(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    echo = "x" * 190 + " +15555550100, +1 (555) 555-0100, 15555550100, %2B15555550100"
+    server.get("/customers/lookup").mock(return_value=httpx.Response(400, text=echo))
+
+    async with make_client(clock, sleeps) as client:
+        with pytest.raises(CustomerLookupStatusError) as caught:
+            await client.lookup(PHONE)
+
+    assert "5555550" not in str(caught.value)
+    assert "555-0100" not in str(caught.value)
+    assert "5555550" not in caught.value.body_excerpt
+
+
+async def test_a_huge_body_is_not_read_past_what_the_contract_needs(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    read: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(10_000):  # 640 MB if read to the end
+            read.append(1)
+            yield b"x" * 65536
+
+    server.get("/customers/lookup").mock(
+        side_effect=[httpx.Response(200, content=endless()), httpx.Response(500, content=endless())]
+    )
+
+    async with make_client(clock, sleeps, max_retries=0) as client:
+        with pytest.raises(CustomerLookupResponseError, match="more than 65536 bytes"):
+            await client.lookup(PHONE)
+        with pytest.raises(CustomerLookupStatusError):
+            await client.lookup("+15555550199")
+
+    assert len(read) <= 3
+
+
+async def test_a_gzip_bomb_is_refused_without_inflating_it(
+    server: respx.MockRouter, clock: FakeClock, sleeps: list[float]
+) -> None:
+    import gzip
+
+    bomb = gzip.compress(b"\0" * (50 * 1024 * 1024))
+    server.get("/customers/lookup").mock(
+        return_value=httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})
+    )
+
+    async with make_client(clock, sleeps) as client:
+        with pytest.raises(CustomerLookupResponseError, match="more than 65536 bytes"):
+            await client.lookup(PHONE)

@@ -1,0 +1,370 @@
+"""HTTP machinery every httpx client of the library shares: hard deadlines and bounded bodies.
+
+httpx's timeouts apply to each socket operation: a server that sends one byte every half second
+never trips a 1 s read timeout, and holds a request for as long as it likes. And httpx reads and
+decompresses whatever a server sends. Two guards close both holes:
+
+- :func:`deadline` bounds every socket operation made inside it (connect, TLS, write, each read)
+  by the time left before a deadline, on the transports built by :func:`http_transport` and
+  :func:`async_http_transport`. Past it, the next operation times out at once.
+- :func:`iter_bounded` / :func:`aiter_bounded` stream a response body, decoded as the server
+  declared it (identity, gzip, deflate), and stop with :class:`BodyTooLargeError` as soon as the
+  decoded size passes a limit. The compressed input is inflated in bounded steps, so a
+  "zip bomb" costs no more memory than an honest body of the limit's size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Final
+
+import httpcore
+import httpx
+
+from ai_voice_shared._retry import get_clock
+
+__all__ = [
+    "IDENTITY",
+    "BodyTooLargeError",
+    "UnsupportedEncodingError",
+    "aiter_bounded",
+    "aread_bounded",
+    "aread_prefix",
+    "async_http_transport",
+    "deadline",
+    "http_transport",
+    "iter_bounded",
+    "read_bounded",
+    "read_prefix",
+    "remaining",
+]
+
+#: Ask servers not to compress: the library's bodies are small JSON or already-compressed media.
+IDENTITY: Final = {"Accept-Encoding": "identity"}
+#: Raw bytes fed to the decoder at once, and the most it may inflate them to in one step: a
+#: compressed body never costs more than this much memory between two size checks.
+_STEP: Final = 16 * 1024
+_OUT: Final = 64 * 1024
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ai_voice_shared_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Bound every socket operation inside by the time left before ``at`` (on the clock of
+    :func:`ai_voice_shared._retry.get_clock`), on transports of this module."""
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def remaining() -> float | None:
+    """Seconds left before the innermost :func:`deadline` (``None`` outside one)."""
+    at = _DEADLINE.get()
+    return None if at is None else at - get_clock().monotonic()
+
+
+def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
+    at = _DEADLINE.get()
+    if at is None:
+        return timeout
+    remaining = at - get_clock().monotonic()
+    if remaining <= 0:
+        raise expired("the call's total deadline has passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(
+            self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class _AsyncStream(httpcore.AsyncNetworkStream):
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = await self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _AsyncStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _AsyncStream(await self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+# httpx builds its httpcore pool itself and takes no network backend, so the guard is put into
+# the pool it built (one private attribute on each side, checked here so that an httpx or
+# httpcore release that renames them fails loudly rather than silently losing the deadline).
+def _guard(pool: object, wrap: type[Any]) -> None:
+    backend = getattr(pool, "_network_backend", None)
+    if backend is None:  # pragma: no cover - guards against an httpcore release that moved it
+        raise RuntimeError(
+            "httpcore's connection pool has no _network_backend: this httpcore release is not "
+            "supported by ai-voice-shared's deadline guard; pin httpcore<2."
+        )
+    pool._network_backend = wrap(backend)  # type: ignore[attr-defined]
+
+
+def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """An httpx transport whose socket operations honour :func:`deadline`."""
+    transport = httpx.HTTPTransport(limits=limits)
+    _guard(getattr(transport, "_pool", None), _Backend)
+    return transport
+
+
+def async_http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """The async twin of :func:`http_transport`."""
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    _guard(getattr(transport, "_pool", None), _AsyncBackend)
+    return transport
+
+
+class BodyTooLargeError(Exception):
+    """A response body passed the limit; ``seen`` is how many decoded bytes had arrived (or the
+    declared ``Content-Length``)."""
+
+    def __init__(self, limit: int, seen: int, *, declared: bool = False) -> None:
+        how = "declares" if declared else "sent more than"
+        super().__init__(f"the response {how} {seen} bytes, over the limit of {limit}")
+        self.limit = limit
+        self.seen = seen
+        self.declared = declared
+
+
+class UnsupportedEncodingError(Exception):
+    """The server compressed the body with an encoding this library does not inflate."""
+
+
+class _Decoder:
+    """Inflates one declared Content-Encoding in bounded steps; counts the decoded bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        encoding = encoding.strip().lower()
+        self.limit = limit
+        self.size = 0
+        self._inflate: Any = None
+        self._raw_deflate_fallback = False
+        if encoding in ("", "identity"):
+            return
+        if encoding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._inflate = zlib.decompressobj()
+            self._raw_deflate_fallback = True
+        else:
+            raise UnsupportedEncodingError(
+                f"the server sent Content-Encoding {encoding!r}; only gzip and deflate are "
+                "inflated (the request asks for identity)"
+            )
+
+    def feed(self, raw: bytes) -> Iterator[bytes]:
+        if self._inflate is None:
+            yield self._count(raw)
+            return
+        for start in range(0, len(raw), _STEP):
+            pending = raw[start : start + _STEP]
+            while pending:
+                try:
+                    out = self._inflate.decompress(pending, min(_OUT, self.limit - self.size + 1))
+                except zlib.error as exc:
+                    if self._raw_deflate_fallback and self.size == 0:
+                        # "deflate" is sent both zlib-wrapped and raw in the wild (as httpx
+                        # handles it): retry the first bytes as raw deflate once.
+                        self._raw_deflate_fallback = False
+                        self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                        continue
+                    raise UnsupportedEncodingError(
+                        f"the compressed body is corrupt ({exc})"
+                    ) from None
+                self._raw_deflate_fallback = False
+                pending = self._inflate.unconsumed_tail
+                if out:
+                    yield self._count(out)
+
+    def _count(self, data: bytes) -> bytes:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise BodyTooLargeError(self.limit, self.size)
+        return data
+
+
+def _declared(response: httpx.Response, limit: int) -> _Decoder:
+    encoding = response.headers.get("content-encoding", "")
+    if "," in encoding:
+        raise UnsupportedEncodingError(f"the server stacked Content-Encodings {encoding!r}")
+    length = response.headers.get("content-length")
+    if encoding.strip().lower() in ("", "identity") and length and length.strip().isdigit():
+        declared = int(length)
+        if declared > limit:
+            raise BodyTooLargeError(limit, declared, declared=True)
+    return _Decoder(encoding, limit)
+
+
+def _check(until: float | None) -> None:
+    # Between reads, for clients whose transport is not deadline-guarded (one passed in).
+    if until is not None and get_clock().monotonic() > until:
+        raise httpx.ReadTimeout("the call's total deadline passed while reading the body")
+
+
+def iter_bounded(
+    response: httpx.Response, limit: int, *, until: float | None = None
+) -> Iterator[bytes]:
+    """The decoded body of a streamed response, chunk by chunk, at most ``limit`` bytes.
+
+    Raises :class:`BodyTooLargeError` (from ``Content-Length`` before reading, or while reading),
+    :class:`UnsupportedEncodingError`, and ``httpx.ReadTimeout`` once ``until`` (a deadline on the
+    library's clock) has passed between two reads. The caller closes the response.
+    """
+    decoder = _declared(response, limit)
+    for raw in response.iter_raw():
+        _check(until)
+        yield from decoder.feed(raw)
+
+
+async def aiter_bounded(
+    response: httpx.Response, limit: int, *, until: float | None = None
+) -> AsyncIterator[bytes]:
+    """The async twin of :func:`iter_bounded`."""
+    decoder = _declared(response, limit)
+    async for raw in response.aiter_raw():
+        _check(until)
+        for chunk in decoder.feed(raw):
+            yield chunk
+
+
+def read_bounded(response: httpx.Response, limit: int, *, until: float | None = None) -> bytes:
+    """The whole decoded body of a streamed response, at most ``limit`` bytes."""
+    return b"".join(iter_bounded(response, limit, until=until))
+
+
+async def aread_bounded(
+    response: httpx.Response, limit: int, *, until: float | None = None
+) -> bytes:
+    """The async twin of :func:`read_bounded`."""
+    return b"".join([chunk async for chunk in aiter_bounded(response, limit, until=until)])
+
+
+def read_prefix(response: httpx.Response, size: int) -> bytes:
+    """Up to ``size`` decoded bytes from the start of the body (for error excerpts); never
+    reads past them, and never fails: a body that cannot be decoded gives what arrived."""
+    parts: list[bytes] = []
+    seen = 0
+    with contextlib.suppress(BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+        decoder = _Decoder(response.headers.get("content-encoding", ""), 1 << 62)
+        for raw in response.iter_raw():
+            for chunk in decoder.feed(raw):
+                parts.append(chunk[: size - seen])
+                seen += len(parts[-1])
+                if seen >= size:
+                    return b"".join(parts)
+    return b"".join(parts)
+
+
+async def aread_prefix(response: httpx.Response, size: int) -> bytes:
+    """The async twin of :func:`read_prefix`."""
+    parts: list[bytes] = []
+    seen = 0
+    with contextlib.suppress(BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+        decoder = _Decoder(response.headers.get("content-encoding", ""), 1 << 62)
+        async for raw in response.aiter_raw():
+            for chunk in decoder.feed(raw):
+                parts.append(chunk[: size - seen])
+                seen += len(parts[-1])
+                if seen >= size:
+                    return b"".join(parts)
+    return b"".join(parts)
