@@ -20,10 +20,9 @@ if TYPE_CHECKING:
         MotoBackend,
         S3Backend,
         S3Bucket,
-        S3Call,
-        S3FaultInjector,
         SeaweedFSBackend,
     )
+    from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
 
 __all__ = [
@@ -44,6 +43,8 @@ __all__ = [
 _MODULES = {
     "FakeLookupServer": "lookup_server",
     "RecordedLookup": "lookup_server",
+    "S3Call": "s3_faults",
+    "S3FaultInjector": "s3_faults",
     "SeaweedFSServer": "seaweedfs",
     "SeaweedFSUnavailableError": "seaweedfs",
 }

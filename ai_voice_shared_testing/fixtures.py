@@ -8,7 +8,7 @@ module level: this module loads in every pytest run of every service.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -27,10 +27,15 @@ if TYPE_CHECKING:
         TwilioStatusCallbackFactory,
         TwilioWebhookPayloadFactory,
     )
+    from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
+    from ai_voice_shared_testing.virtual_time import VirtualTime
+
+_Fake = TypeVar("_Fake", bound="FakeHttpService")
 
 __all__ = [
+    "aivs_clock",
     "aivs_seed",
     "async_lookup_client",
     "customer_metadata_factory",
@@ -51,6 +56,10 @@ OPT_OUT = (
     "Fix the test, or opt out: @pytest.mark.{marker}(strict=False) for the whole test, or "
     "fail(..., optional=True) for one fault."
 )
+#: The options every fake's marker takes.
+FAKE_OPTIONS: dict[str, object] = {"strict": True, "real_sleep": False}
+#: The markers of the fakes; ``real_sleep=True`` on any of them turns virtual time off.
+FAKE_MARKERS = ("aivs_s3", "aivs_lookup", "aivs_twilio")
 
 
 def marker_options(node: pytest.Item, name: str, allowed: dict[str, object]) -> dict[str, Any]:
@@ -58,8 +67,9 @@ def marker_options(node: pytest.Item, name: str, allowed: dict[str, object]) -> 
     options = dict(allowed)
     for marker in reversed(list(node.iter_markers(name))):
         if marker.args:
+            shown = ", ".join(f"{k}=..." for k in allowed)
             pytest.fail(
-                f"@pytest.mark.{name} takes keyword options only ({', '.join(allowed)}=...), "
+                f"@pytest.mark.{name} takes keyword options only ({shown}), "
                 f"not positional {marker.args!r}.",
                 pytrace=False,
             )
@@ -78,6 +88,39 @@ def _fail_unless_none(message: str | None) -> None:
     # Called outside the except block, so pytest shows the message once, not a chained pair.
     if message is not None:
         pytest.fail(message, pytrace=False)
+
+
+def _fail_on_problems(name: str, marker: str, problems: list[str]) -> None:
+    if problems:
+        pytest.fail(
+            f"{name}: {len(problems)} problem(s) at teardown:\n"
+            + "\n".join(f"- {line}" for line in problems)
+            + "\n"
+            + OPT_OUT.format(marker=marker),
+            pytrace=False,
+        )
+
+
+# -- time -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def aivs_clock(request: pytest.FixtureRequest) -> Iterator[VirtualTime | None]:
+    """The virtual clock of this test: retries after injected faults and fake delays advance
+    it instead of waiting (``.waited`` says by how much). ``None`` when a fake's marker asks
+    for ``real_sleep=True``. Every fake fixture uses it; request it to read ``.waited``."""
+    real = any(
+        marker.kwargs.get("real_sleep") is True
+        for name in FAKE_MARKERS
+        for marker in request.node.iter_markers(name)
+    )
+    if real:
+        yield None
+        return
+    from ai_voice_shared_testing.virtual_time import VirtualTime
+
+    with VirtualTime() as clock:
+        yield clock
 
 
 # -- S3 -------------------------------------------------------------------------------------------
@@ -108,16 +151,21 @@ def _aivs_s3_backend(request: pytest.FixtureRequest) -> Iterator[S3Backend]:
 
 
 @pytest.fixture
-def s3_bucket(request: pytest.FixtureRequest, _aivs_s3_backend: S3Backend) -> Iterator[S3Bucket]:
+def s3_bucket(
+    request: pytest.FixtureRequest,
+    _aivs_s3_backend: S3Backend,
+    aivs_clock: VirtualTime | None,
+) -> Iterator[S3Bucket]:
     """A fresh, empty S3 bucket for this test, removed with everything in it afterwards.
 
     Yields an ``S3Bucket``: ``.name``, ``.region``, ``.client`` (boto3), ``.service``
-    (``S3Service``), ``.settings``, ``.put()``, ``.get()``, ``.keys()``, ``.calls`` and
-    ``.fail(operation, code=..., status=..., times=...)``. The backend is moto unless
+    (``S3Service``), ``.settings``, ``.put()``, ``.get()``, ``.keys()``, ``.clear()``,
+    ``.calls`` and ``.fail(operation, code=..., status=..., times=...)``; calls and faults
+    cover every boto3 client the test creates. The backend is moto unless
     ``--aivs-s3-backend`` says otherwise. A fault that never triggers fails the test unless
     ``optional=True`` or ``@pytest.mark.aivs_s3(strict=False)``.
     """
-    options = marker_options(request.node, "aivs_s3", {"strict": True})
+    options = marker_options(request.node, "aivs_s3", FAKE_OPTIONS)
     buckets = _aivs_s3_backend.fresh_bucket(_worker(request))
     message = None
     try:
@@ -130,14 +178,7 @@ def s3_bucket(request: pytest.FixtureRequest, _aivs_s3_backend: S3Backend) -> It
         unused = bucket.unused_faults() if options["strict"] else []
     finally:
         buckets.__exit__(None, None, None)
-    if unused:
-        pytest.fail(
-            f"s3_bucket: {len(unused)} problem(s) at teardown:\n"
-            + "\n".join(f"- {line}" for line in unused)
-            + "\n"
-            + OPT_OUT.format(marker="aivs_s3"),
-            pytrace=False,
-        )
+    _fail_on_problems("s3_bucket", "aivs_s3", unused)
 
 
 @pytest.fixture
@@ -188,40 +229,41 @@ def _worker(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def lookup_server(request: pytest.FixtureRequest) -> Iterator[FakeLookupServer]:
+def lookup_server(
+    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+) -> Iterator[FakeLookupServer]:
     """A fake customer-lookup-server that any httpx client reaches at ``.base_url``.
 
     ``.add_customer(number, **fields)``, ``.remove_customer()``, ``.fail(503, times=2)``,
     ``.fail(exception=httpx.ConnectTimeout)``, ``.delay(s)``, ``.require_api_key(key)``,
-    ``.requests``, ``.lookups``. Strict: requests matching no route of the contract and faults
-    never triggered fail the test at teardown (``@pytest.mark.aivs_lookup(strict=False)`` or
-    ``fail(..., optional=True)`` to opt out). ``.serve()`` also serves it on a real port.
+    ``.reset()``, ``.requests``, ``.lookups``. Every httpx client reaches it, whenever it was
+    built; other hosts go where they would have gone (a respx or pytest-httpx mock included).
+    Retries and delays cost no real time. Strict: requests matching no route of the contract
+    and faults never triggered fail the test at teardown
+    (``@pytest.mark.aivs_lookup(strict=False)`` or ``fail(..., optional=True)`` to opt out).
+    ``.serve()`` also serves it on a real port.
     """
-    options = marker_options(request.node, "aivs_lookup", {"strict": True})
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
 
+    yield from _http_fake(request, FakeLookupServer())
+
+
+def _http_fake(request: pytest.FixtureRequest, fake: _Fake) -> Iterator[_Fake]:
+    """Intercept for the test, stop afterwards, fail on the fake's problems (if strict)."""
+    options = marker_options(request.node, fake.marker, FAKE_OPTIONS)
     message = None
-    server = FakeLookupServer()
-    interception = server.intercept()
+    interception = fake.intercept()
     try:
         interception.__enter__()
     except AiVoiceSharedError as error:
         message = str(error)
     _fail_unless_none(message)
     try:
-        yield server
+        yield fake
     finally:
         interception.__exit__(None, None, None)
-        server.stop()
-    problems = server.problems() if options["strict"] else []
-    if problems:
-        pytest.fail(
-            f"lookup_server: {len(problems)} problem(s) at teardown:\n"
-            + "\n".join(f"- {line}" for line in problems)
-            + "\n"
-            + OPT_OUT.format(marker="aivs_lookup"),
-            pytrace=False,
-        )
+        fake.stop()
+    _fail_on_problems(fake.fake_name, fake.marker, fake.problems() if options["strict"] else [])
 
 
 @pytest.fixture
@@ -234,10 +276,11 @@ def live_lookup_server(lookup_server: FakeLookupServer) -> FakeLookupServer:
 
 @pytest.fixture
 def lookup_client(lookup_server: FakeLookupServer) -> Iterator[CustomerLookupClient]:
-    """A ``CustomerLookupClient`` bound to ``lookup_server``; retries do not sleep."""
+    """A ``CustomerLookupClient`` bound to ``lookup_server``; retries wait on the test's
+    virtual clock (no real waiting)."""
     from ai_voice_shared.services.customer_lookup_client import CustomerLookupClient
 
-    with CustomerLookupClient(lookup_server.base_url, sleep=lambda _: None) as client:
+    with CustomerLookupClient(lookup_server.base_url) as client:
         yield client
 
 
@@ -245,15 +288,11 @@ def lookup_client(lookup_server: FakeLookupServer) -> Iterator[CustomerLookupCli
 async def async_lookup_client(
     lookup_server: FakeLookupServer,
 ) -> AsyncIterator[AsyncCustomerLookupClient]:
-    """An ``AsyncCustomerLookupClient`` bound to ``lookup_server``; retries do not sleep.
-
-    Needs an async test runner (anyio's pytest plugin, or pytest-asyncio)."""
+    """An ``AsyncCustomerLookupClient`` bound to ``lookup_server``; retries wait on the test's
+    virtual clock. Needs an async test runner (anyio's pytest plugin, or pytest-asyncio)."""
     from ai_voice_shared.services.customer_lookup_client import AsyncCustomerLookupClient
 
-    async def no_sleep(_: float) -> None:
-        return None
-
-    async with AsyncCustomerLookupClient(lookup_server.base_url, sleep=no_sleep) as client:
+    async with AsyncCustomerLookupClient(lookup_server.base_url) as client:
         yield client
 
 

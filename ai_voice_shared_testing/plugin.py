@@ -20,6 +20,7 @@ from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixt
     ENDPOINT_KEY,
     SEED_KEY,
     _aivs_s3_backend,
+    aivs_clock,
     aivs_seed,
     async_lookup_client,
     customer_metadata_factory,
@@ -88,13 +89,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the markers, resolve the backend, and make moto runs safe."""
     config.addinivalue_line(
         "markers",
-        "aivs_lookup(*, strict=True): lookup_server options; strict=False turns off the "
-        "teardown check for stray requests and faults never triggered.",
+        "aivs_lookup(*, strict=True, real_sleep=False): lookup_server options; strict=False "
+        "turns off the teardown check for stray requests and faults never triggered; "
+        "real_sleep=True makes retries and delays wait for real.",
     )
     config.addinivalue_line(
         "markers",
-        "aivs_s3(*, strict=True): s3_bucket options; strict=False turns off the teardown "
-        "check for faults never triggered.",
+        "aivs_s3(*, strict=True, real_sleep=False): s3_bucket options; strict=False turns off "
+        "the teardown check for faults never triggered; real_sleep=True makes botocore's "
+        "retries after injected faults wait for real.",
     )
     backend = config.getoption("aivs_s3_backend") or str(config.getini("aivs_s3_backend"))
     if backend not in BACKENDS:

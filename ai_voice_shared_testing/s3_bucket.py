@@ -17,12 +17,12 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -43,6 +43,7 @@ __all__ = [
     "bucket_name",
     "create_bucket",
     "destroy_bucket",
+    "empty_bucket",
 ]
 
 TESTING_EXTRA_HINT = "pip install 'ai-voice-shared[testing]'"
@@ -61,14 +62,19 @@ def create_bucket(client: S3Client, name: str, region: str) -> None:
         )
 
 
-def destroy_bucket(client: S3Client, name: str) -> None:
-    """Abort unfinished multipart uploads, delete every object, then the bucket itself."""
+def empty_bucket(client: S3Client, name: str) -> None:
+    """Abort unfinished multipart uploads and delete every object; the bucket stays."""
     for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
         client.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
         keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
         if keys:
             client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+
+
+def destroy_bucket(client: S3Client, name: str) -> None:
+    """Abort unfinished multipart uploads, delete every object, then the bucket itself."""
+    empty_bucket(client, name)
     client.delete_bucket(Bucket=name)
 
 
@@ -96,116 +102,13 @@ def bucket_name(worker: str = "") -> str:
     return f"aivs-{tag + '-' if tag else ''}{uuid.uuid4().hex[:20]}"
 
 
-@dataclass(frozen=True)
-class S3Call:
-    """One S3 operation made through the bucket's client: name and parameters."""
-
-    operation: str
-    params: dict[str, Any]
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: object) -> Iterator[bytes]:
-        yield self._data
-
-
-@dataclass
-class _Fault:
-    operation: str
-    status: int
-    code: str
-    times: int
-    optional: bool
-    body: bytes | None
-    skip: int = 0
-    triggered: int = 0
-
-
-class S3FaultInjector:
-    """Records the S3 calls made through a client and answers chosen ones with S3 errors.
-
-    The error responses are injected on botocore's ``before-send`` event, registered first (so
-    ahead of moto's handler): botocore parses them, and retries them, as real S3 answers.
-    """
-
-    def __init__(self, client: S3Client) -> None:
-        self.client = client
-        self.calls: list[S3Call] = []
-        self.sent: list[str] = []
-        self._faults: list[_Fault] = []
-        # botocore's stubs type handlers as returning None; before-send handlers may return a
-        # response, which is the point here.
-        self._send_hook = cast(Any, self._before_send)
-        self._call_hook = cast(Any, self._before_call)
-        client.meta.events.register_first("before-send.s3", self._send_hook)
-        client.meta.events.register("provide-client-params.s3", self._call_hook)
-
-    def fail(
-        self,
-        operation: str,
-        *,
-        code: str = "InternalError",
-        status: int = 500,
-        times: int = 1,
-        optional: bool = False,
-        body: bytes | None = None,
-        skip: int = 0,
-    ) -> None:
-        """Answer ``times`` calls of ``operation`` (``"PutObject"``) with an error, after
-        letting ``skip`` of them through; ``body`` replaces the generated error XML."""
-        self._faults.append(_Fault(operation, status, code, times, optional, body, skip))
-
-    def unused(self) -> list[str]:
-        """Faults registered (not optional) that have not all happened."""
-        return [
-            f"fail({f.operation!r}, code={f.code!r}, status={f.status}, times="
-            f"{f.times + f.triggered}) was registered but {f.times} of its failure(s) never "
-            "happened"
-            for f in self._faults
-            if f.times > 0 and not f.optional
-        ]
-
-    def _before_call(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        self.calls.append(S3Call(model.name, dict(params)))
-
-    def _before_send(self, request: Any, **kwargs: Any) -> Any:
-        from botocore.awsrequest import AWSResponse
-
-        operation = kwargs["event_name"].rsplit(".", 1)[-1]
-        self.sent.append(operation)
-        for fault in self._faults:
-            if fault.operation != operation or fault.times == 0:
-                continue
-            if fault.skip:
-                fault.skip -= 1
-                return None
-            fault.times -= 1
-            fault.triggered += 1
-            body = (
-                fault.body
-                or (
-                    f"<Error><Code>{fault.code}</Code><Message>injected by "
-                    f"S3Bucket.fail()</Message><RequestId>aivs-injected</RequestId></Error>"
-                ).encode()
-            )
-            headers = {"x-amz-request-id": "aivs-injected", "content-type": "application/xml"}
-            return AWSResponse(request.url, fault.status, cast(Any, headers), _Body(body))
-        return None
-
-    def close(self) -> None:
-        """Stop recording and injecting on the client."""
-        self.client.meta.events.unregister("before-send.s3", self._send_hook)
-        self.client.meta.events.unregister("provide-client-params.s3", self._call_hook)
-
-
 class S3Bucket:
     """A fresh, empty bucket for one test, with helpers and fault injection.
 
     ``client`` is the backend's shared boto3 client; ``service`` an ``S3Service`` bound to the
-    bucket; ``calls`` the S3 operations made through the client since the bucket was created.
+    bucket; ``calls`` every S3 call about the bucket since it was created, from any client
+    created after the plugin started (the fixture's, an ``S3Service()`` the code under test
+    builds, a bare ``boto3.client("s3")``); ``fail()`` reaches all of them too.
     """
 
     def __init__(self, name: str, backend: S3Backend) -> None:
@@ -215,7 +118,7 @@ class S3Bucket:
         self._backend = backend
         self._settings: S3Settings | None = None
         self._service: S3Service | None = None
-        self._faults = S3FaultInjector(self.client)
+        self._faults = S3FaultInjector(name)
 
     def __repr__(self) -> str:
         return f"S3Bucket(name={self.name!r}, region={self.region!r})"
@@ -238,8 +141,14 @@ class S3Bucket:
 
     @property
     def calls(self) -> list[S3Call]:
-        """The S3 operations made through :attr:`client`, name and parameters, in order."""
+        """The S3 operations made on this bucket by any client, name and parameters, in
+        order (one per call, whatever its retries)."""
         return list(self._faults.calls)
+
+    @property
+    def created_buckets(self) -> list[str]:
+        """Other buckets created while this one existed (removed with it at the end)."""
+        return list(self._faults.created_buckets)
 
     def put(self, key: str, data: bytes | str, *, content_type: str | None = None) -> None:
         """Store an object (str is encoded as UTF-8)."""
@@ -259,6 +168,18 @@ class S3Bucket:
             keys.extend(item["Key"] for item in page.get("Contents", []))
         return keys
 
+    def uploads(self) -> list[str]:
+        """The keys of unfinished multipart uploads (what an aborted upload must not leave)."""
+        answer = self.client.list_multipart_uploads(Bucket=self.name)
+        return [upload["Key"] for upload in answer.get("Uploads", [])]
+
+    def clear(self) -> None:
+        """Empty the bucket (objects and unfinished multipart uploads) and forget recorded
+        calls and faults: the state of a fresh bucket at a fraction of its cost. Call it at
+        the start of each Hypothesis example."""
+        self._backend.clear(self.name)
+        self._faults.clear()
+
     def fail(
         self,
         operation: str,
@@ -268,17 +189,26 @@ class S3Bucket:
         times: int = 1,
         optional: bool = False,
         skip: int = 0,
+        lose_response: bool = False,
     ) -> None:
-        """Make ``times`` calls of ``operation`` fail as S3 would answer them, after letting
-        ``skip`` calls through (``skip=1``: the second ``UploadPart`` fails).
+        """Make ``times`` attempts of ``operation`` fail as S3 would answer them, after letting
+        ``skip`` attempts through (``skip=1``: the second ``UploadPart`` fails).
 
         ``operation`` is the S3 API name (``"PutObject"``, ``"GetObject"``, ``"UploadPart"``).
-        botocore sees a real error response, so retryable codes (``InternalError``,
-        ``SlowDown``) are retried by its retry mode. A fault that never triggers fails the test
-        at teardown unless ``optional=True``.
+        The faulted request never reaches the store; botocore sees a real error response, so
+        retryable codes (``InternalError``, ``SlowDown``) are retried by its retry mode,
+        without real waiting. ``lose_response=True`` instead lets the request reach the store
+        and drops the connection before its answer (botocore retries). A fault that never
+        triggers fails the test at teardown unless ``optional=True``.
         """
         self._faults.fail(
-            operation, code=code, status=status, times=times, optional=optional, skip=skip
+            operation,
+            code=code,
+            status=status,
+            times=times,
+            optional=optional,
+            skip=skip,
+            lose_response=lose_response,
         )
 
     def unused_faults(self) -> list[str]:
@@ -286,7 +216,7 @@ class S3Bucket:
         return self._faults.unused()
 
     def close(self) -> None:
-        """Stop recording calls and injecting faults on the shared client."""
+        """Stop recording calls and injecting faults for this bucket."""
         self._faults.close()
 
 
@@ -300,9 +230,12 @@ class S3Backend:
 
     @property
     def client(self) -> S3Client:
+        """The backend's boto3 client, shared by every bucket (built on first use)."""
         if self._client is None:
             from ai_voice_shared.services.s3_service import build_s3_client
+            from ai_voice_shared_testing.s3_faults import install
 
+            install()  # first, so that this client and every later one can be watched
             self._client = build_s3_client(self.settings("aivs-client"))
         return self._client
 
@@ -335,10 +268,26 @@ class S3Backend:
             finally:
                 bucket.close()
                 self.destroy(name)
+                self.destroy_created(bucket.created_buckets)
 
     def create(self, name: str) -> None:
         """Create the empty bucket ``name`` in this backend's region."""
         create_bucket(self.client, name, self.region)
+
+    def clear(self, name: str) -> None:
+        """Empty bucket ``name``: objects and unfinished multipart uploads."""
+        empty_bucket(self.client, name)
+
+    def destroy_created(self, names: list[str]) -> None:
+        """Remove buckets a test created itself (those that still exist), contents included."""
+        from botocore.exceptions import ClientError
+
+        for name in dict.fromkeys(names):
+            try:
+                destroy_bucket(self.client, name)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                    raise
 
     def destroy(self, name: str) -> None:
         """Abort unfinished multipart uploads, delete every object, then the bucket."""
@@ -412,6 +361,28 @@ class MotoBackend(S3Backend):
             s3_backends[DEFAULT_ACCOUNT_ID]["aws"].create_bucket(name, self.region)
         except (ImportError, AttributeError, KeyError, TypeError):
             super().create(name)
+
+    def clear(self, name: str) -> None:
+        # Straight in moto's S3 backend, as moto's own reset does it (closing each object's
+        # spooled file); through the API it costs three calls, most of a fresh bucket's price.
+        try:
+            from moto.core.models import DEFAULT_ACCOUNT_ID
+            from moto.s3.models import FakeKey, s3_backends
+
+            bucket = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets[name]
+            for key in bucket.keys.values():
+                if isinstance(key, FakeKey):
+                    key.dispose()
+            for part in bucket.multiparts.values():
+                part.dispose()
+            bucket.keys.clear()
+            bucket.multiparts.clear()
+        except (ImportError, AttributeError, KeyError, TypeError):
+            super().clear(name)
+
+    def destroy_created(self, names: list[str]) -> None:
+        if self._shared_mock:  # otherwise the reset of destroy() removed them already
+            super().destroy_created(names)
 
     def destroy(self, name: str) -> None:
         if self._shared_mock:

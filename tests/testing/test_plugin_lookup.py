@@ -146,12 +146,13 @@ def test_the_opt_outs_turn_the_checks_off(pytester: pytest.Pytester) -> None:
     [
         (
             "@pytest.mark.aivs_lookup(strcit=False)",
-            "*@pytest.mark.aivs_lookup got unknown option(s) strcit: it takes strict=True.",
+            "*@pytest.mark.aivs_lookup got unknown option(s) strcit: it takes strict=True, "
+            "real_sleep=False.",
         ),
         (
             "@pytest.mark.aivs_lookup(False)",
-            "*@pytest.mark.aivs_lookup takes keyword options only (strict=...), not positional "
-            "(False,).",
+            "*@pytest.mark.aivs_lookup takes keyword options only (strict=..., real_sleep=...), "
+            "not positional (False,).",
         ),
     ],
 )

@@ -163,7 +163,10 @@ def test_a_marker_with_a_typo_fails_loudly(pytester: pytest.Pytester) -> None:
 
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*@pytest.mark.aivs_s3 got unknown option(s) strcit: it takes strict=True."]
+        [
+            "*@pytest.mark.aivs_s3 got unknown option(s) strcit: it takes strict=True, "
+            "real_sleep=False."
+        ]
     )
 
 
@@ -366,3 +369,143 @@ def test_the_fixtures_are_documented_in_pytest_fixtures(pytester: pytest.Pyteste
         ),
     ]:
         result.stdout.fnmatch_lines([f"{name} -- *fixtures.py:*", f"    {first_line}"])
+
+
+def test_a_faulted_write_stores_nothing_and_a_retried_conditional_write_succeeds(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+        from ai_voice_shared import S3ServiceError
+
+        def test_s3_is_down(s3_bucket):
+            s3_bucket.fail("PutObject", status=500, times=5)
+            with pytest.raises(S3ServiceError):
+                s3_bucket.service.upload_bytes("voice/k.ogg", b"OggS")
+            assert s3_bucket.keys() == []
+
+        def test_one_transient_fault_then_a_conditional_write(s3_bucket):
+            s3_bucket.fail("PutObject", status=500)
+            s3_bucket.service.upload_bytes("voice/k.ogg", b"OggS", overwrite=False)
+            assert s3_bucket.get("voice/k.ogg") == b"OggS"
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_faults_and_calls_reach_every_client_the_code_under_test_builds(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import boto3
+        import pytest
+        from ai_voice_shared import S3Service, S3ServiceError
+
+        def test_app_service(s3_env):
+            s3_env.fail("PutObject", code="SlowDown", status=503, times=2)
+            with S3Service() as app_s3:  # built by the app from the environment
+                app_s3.upload_bytes("voice/k.ogg", b"OggS")
+            assert [c.operation for c in s3_env.calls] == ["HeadBucket", "PutObject", "HeadObject"]
+
+        def test_bare_boto3_client(s3_bucket):
+            s3_bucket.fail("GetObject", code="AccessDenied", status=403)
+            client = boto3.client("s3", region_name=s3_bucket.region)
+            client.put_object(Bucket=s3_bucket.name, Key="k", Body=b"x")
+            with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+                client.get_object(Bucket=s3_bucket.name, Key="k")
+            assert [c.operation for c in s3_bucket.calls] == ["PutObject", "GetObject"]
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_retries_after_injected_faults_wait_on_the_virtual_clock(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+
+        def test_throttled(s3_bucket, aivs_clock):
+            s3_bucket.fail("PutObject", code="SlowDown", status=503, times=2)
+            s3_bucket.service.upload_bytes("k", b"x")
+            assert aivs_clock.waited > 0  # botocore's backoff, not waited for real
+
+        @pytest.mark.aivs_s3(real_sleep=True)
+        def test_real(s3_bucket, aivs_clock):
+            assert aivs_clock is None
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_clear_gives_each_hypothesis_example_an_empty_bucket(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        from hypothesis import HealthCheck, given, settings, strategies as st
+
+        @settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(keys=st.lists(st.sampled_from(["a", "b/c", "d.ogg"]), unique=True))
+        def test_each_example_starts_empty(s3_bucket, keys):
+            s3_bucket.clear()
+            assert s3_bucket.keys() == []
+            assert [c.operation for c in s3_bucket.calls] == ["ListObjectsV2"]
+            for key in keys:
+                s3_bucket.put(key, b"x")
+            s3_bucket.client.create_multipart_upload(Bucket=s3_bucket.name, Key="half")
+            assert sorted(s3_bucket.keys()) == sorted(keys)
+            assert s3_bucket.uploads() == ["half"]
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_buckets_a_test_creates_are_removed_on_a_real_server(
+    pytester: pytest.Pytester, weed: object
+) -> None:
+    write(
+        pytester,
+        """
+        from ai_voice_shared_testing.s3_bucket import create_bucket
+
+        def test_makes_another(s3_bucket):
+            create_bucket(s3_bucket.client, "aivs-made-by-the-test", s3_bucket.region)
+            s3_bucket.client.put_object(Bucket="aivs-made-by-the-test", Key="k", Body=b"x")
+
+        def test_sees_only_its_own(s3_bucket):
+            names = [b["Name"] for b in s3_bucket.client.list_buckets()["Buckets"]]
+            assert names == [s3_bucket.name]
+        """,
+    )
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--aivs-s3-backend=seaweedfs")
+
+    result.assert_outcomes(passed=2)
+
+
+def test_one_tests_retried_faults_never_change_the_next_tests_attempts(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.parametrize("n", range(150))  # 300 retries: 3 times a client's quota
+        def test_throttled_twice(s3_bucket, n):
+            s3_bucket.fail("PutObject", code="SlowDown", status=503, times=2)
+            s3_bucket.client.put_object(Bucket=s3_bucket.name, Key="k", Body=b"x")
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=150)

@@ -17,7 +17,9 @@ import pytest
 
 from ai_voice_shared.services.s3_service import S3Service, build_s3_client
 from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing.s3_faults import install
 from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
+from ai_voice_shared_testing.virtual_time import VirtualTime
 from tests.shared.services.s3_backends import (
     FaultInjector,
     S3Backend,
@@ -35,6 +37,7 @@ MOTO_REGION = "eu-west-1"
 @pytest.fixture(scope="session")
 def moto_client() -> S3Client:
     """One client for every moto test: building one costs ~100 ms, entering mock_aws ~2 ms."""
+    install()  # before any client exists, so that faults reach every client
     settings = S3Settings(
         bucket_name="placeholder",
         region=MOTO_REGION,
@@ -53,6 +56,7 @@ def seaweedfs_server(weed: Path) -> Iterator[SeaweedFSServer]:
 
 @pytest.fixture(scope="session")
 def seaweedfs_client(seaweedfs_server: SeaweedFSServer) -> S3Client:
+    install()
     return build_s3_client(seaweedfs_server.s3_settings("placeholder"))
 
 
@@ -93,17 +97,16 @@ def s3(backend: S3Backend, bucket: str) -> S3Service:
 
 
 @pytest.fixture(autouse=True)
-def _no_retry_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """botocore's standard retries back off for real; the retry count is what is under test."""
-    from botocore.retries import standard
-
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+def _virtual_time() -> Iterator[VirtualTime]:
+    """Retries after injected faults wait on a virtual clock: counts are real, waits free."""
+    with VirtualTime() as clock:
+        yield clock
 
 
 @pytest.fixture
-def faults(backend: S3Backend) -> Iterator[FaultInjector]:
-    """Inject S3 error responses into the shared client for this test only."""
-    injector = FaultInjector(backend.client)
+def faults(bucket: str) -> Iterator[FaultInjector]:
+    """Record the calls about this test's bucket and inject S3 error responses into them."""
+    injector = FaultInjector(bucket)
     yield injector
     injector.close()
 

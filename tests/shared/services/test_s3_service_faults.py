@@ -34,7 +34,7 @@ def test_when_retries_run_out_the_error_says_what_s3_answered(
 ) -> None:
     settings = backend.settings(bucket, max_attempts=3)
     s3 = S3Service(settings, client=build_s3_client(settings))
-    probe = FaultInjector(s3.client)
+    probe = FaultInjector(bucket)
     probe.fail("PutObject", status=503, code="SlowDown", times=10)
 
     with pytest.raises(S3ServiceError) as caught:
@@ -70,7 +70,7 @@ def test_a_multipart_upload_that_fails_midway_leaves_no_parts_behind(
 ) -> None:
     settings = backend.settings(bucket, max_concurrency=1)
     s3 = S3Service(settings, client=backend.client)
-    faults = FaultInjector(backend.client)
+    faults = FaultInjector(bucket)
     faults.fail("UploadPart", status=400, code="InvalidPart", skip=1, times=100)
     try:
         with pytest.raises(S3ServiceError, match="InvalidPart"):
@@ -136,3 +136,53 @@ def test_an_unreachable_endpoint_is_reported_with_what_to_check(unused_port: int
 
     assert f"could not talk to http://127.0.0.1:{unused_port}" in str(caught.value)
     assert "Check S3_ENDPOINT_URL / S3_REGION" in str(caught.value)
+
+
+def _put_new(s3: S3Service, make_file: Callable[[str, int], Path]) -> None:
+    s3.upload_bytes("voice/k.ogg", b"new")
+
+
+def _multipart(s3: S3Service, make_file: Callable[[str, int], Path]) -> None:
+    s3.upload_file("voice/k.ogg", make_file("big.bin", 12 * MiB))
+
+
+def _copy(s3: S3Service, make_file: Callable[[str, int], Path]) -> None:
+    s3.copy_object("voice/old.ogg", "voice/k.ogg")
+
+
+def _delete(s3: S3Service, make_file: Callable[[str, int], Path]) -> None:
+    s3.delete_object("voice/old.ogg")
+
+
+@pytest.mark.parametrize(
+    ("operation", "write"),
+    [
+        ("PutObject", _put_new),
+        ("CreateMultipartUpload", _multipart),
+        ("UploadPart", _multipart),
+        ("CompleteMultipartUpload", _multipart),
+        ("CopyObject", _copy),
+        ("DeleteObject", _delete),
+    ],
+)
+def test_a_faulted_write_changes_nothing_in_the_store(
+    s3: S3Service,
+    faults: FaultInjector,
+    backend: S3Backend,
+    bucket: str,
+    make_file: Callable[[str, int], Path],
+    operation: str,
+    write: Callable[[S3Service, Callable[[str, int], Path]], None],
+) -> None:
+    s3.upload_bytes("voice/old.ogg", b"old")
+    faults.fail(operation, status=400, code="InvalidRequest")
+
+    with pytest.raises(S3ServiceError, match="InvalidRequest"):
+        write(s3, make_file)
+
+    assert faults.unused() == []
+    assert [o["Key"] for o in backend.client.list_objects_v2(Bucket=bucket)["Contents"]] == [
+        "voice/old.ogg"
+    ]
+    assert s3.download_bytes("voice/old.ogg") == b"old"
+    assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

@@ -1,0 +1,86 @@
+"""No real waiting in tests: a clock on which sleeping moves time instead of waiting for it.
+
+Every retry loop of ``ai_voice_shared`` reads its time from one clock
+(:func:`ai_voice_shared._retry.get_clock`). :class:`VirtualTime` replaces it: a retry's backoff,
+a ``Retry-After`` of 30 s or a fake's ``delay()`` advance the clock at once, so deadlines,
+cache expiry and attempt counts come out exactly as in production while the test takes no
+time. The fixtures install it for each test that uses a fake (opt out with
+``@pytest.mark.aivs_lookup(real_sleep=True)`` and its twins); in a script::
+
+    with VirtualTime() as clock:
+        client.lookup("+15555550100")   # retries without waiting
+        clock.waited                    # the seconds the retries would have waited
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from types import TracebackType
+from typing import Self
+
+from ai_voice_shared._retry import Clock, set_clock
+
+__all__ = ["VirtualTime"]
+
+
+class VirtualTime(Clock):
+    """A clock for the library's retry loops on which waiting takes no real time.
+
+    ``monotonic()`` and ``time()`` are the real clocks plus every second slept so far; each
+    sleep advances them and returns at once (yielding to other threads and tasks).
+    """
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._lock = threading.Lock()
+        self._previous: Clock | None = None
+
+    @property
+    def waited(self) -> float:
+        """The seconds slept on this clock (what the test did not wait for)."""
+        return self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds``."""
+        if seconds > 0:
+            with self._lock:
+                self._offset += seconds
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._offset
+
+    def time(self) -> float:
+        return time.time() + self._offset
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+        time.sleep(0)
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+        await asyncio.sleep(0)
+
+    def install(self) -> Self:
+        """Make this the clock of every client of the library until :meth:`uninstall`."""
+        if self._previous is None:
+            self._previous = set_clock(self)
+        return self
+
+    def uninstall(self) -> None:
+        """Put back the clock that was in use before :meth:`install`."""
+        if self._previous is not None:
+            set_clock(self._previous)
+            self._previous = None
+
+    def __enter__(self) -> Self:
+        return self.install()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.uninstall()
