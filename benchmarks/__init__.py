@@ -21,6 +21,7 @@ BENCHMARKS = [
     "benchmarks.parse_throughput",
     "benchmarks.lookup_client",
     "benchmarks.fixture_cost",
+    "benchmarks.bucket_clear",
     "benchmarks.s3_streaming",
 ]
 

@@ -39,4 +39,4 @@ def test_the_readme_starts_with_the_two_fresh_machine_commands() -> None:
 
     assert len(commands) == 2
     assert commands[0].endswith("ai-voice-shared demo")
-    assert commands[1].endswith("-m pytest")
+    assert commands[1].endswith("-m pytest -n auto")
