@@ -185,8 +185,11 @@ class S3Settings(_EnvSettings):
     def _check_prefix(cls, value: str) -> str:
         if value.startswith("/"):
             raise ValueError(f"{value!r} must not start with '/': S3 keys are not paths")
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise ValueError(f"{value!r} contains a control character")
+        if re.search("[\x00-\x1f\x7f-\x9f\ud800-\udfff]", value):
+            raise ValueError(
+                f"{value.encode('utf-8', 'backslashreplace').decode()!r} contains a control "
+                "character or a lone surrogate"
+            )
         if value and not value.endswith("/"):
             value += "/"  # a prefix is a folder: "voice" means "voice/", never "voicea.ogg"
         return value

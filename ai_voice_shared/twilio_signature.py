@@ -17,7 +17,11 @@ from urllib.parse import ParseResult, parse_qs, urlparse
 from pydantic import SecretStr
 
 from ai_voice_shared._form import FormSource, decode_body, form_pairs
-from ai_voice_shared.errors import ConfigurationError, InvalidTwilioSignatureError
+from ai_voice_shared.errors import (
+    ConfigurationError,
+    InvalidTwilioPayloadError,
+    InvalidTwilioSignatureError,
+)
 
 __all__ = ["SIGNATURE_HEADER", "TwilioRequestValidator"]
 
@@ -86,7 +90,7 @@ class TwilioRequestValidator:
         self,
         url: str,
         params_or_body: FormSource | None,
-        signature: str | None,
+        signature: str | bytes | None,
         *,
         algorithm: str = "HMAC_SHA1",
     ) -> bool:
@@ -96,6 +100,10 @@ class TwilioRequestValidator:
         (``bytes`` or ``str``). When the URL carries ``bodySHA256`` and the raw body is given,
         the request is a JSON webhook: the body must hash to that value and the signature
         covers the URL alone. ``url`` is the full URL Twilio called, query string included.
+
+        Never raises for what a request carries: a body that is not a form, a URL built from a
+        hostile ``Host`` header, a signature of the wrong type or an unknown algorithm are all
+        ``False`` (an unauthenticated request gets a verdict, not a 500).
         """
         return self._failure(url, params_or_body, signature, algorithm) is None
 
@@ -103,45 +111,73 @@ class TwilioRequestValidator:
         self,
         url: str,
         params_or_body: FormSource | None,
-        signature: str | None,
+        signature: str | bytes | None,
         *,
         algorithm: str = "HMAC_SHA1",
     ) -> None:
-        """Like :meth:`validate`, but raise :class:`InvalidTwilioSignatureError` saying why."""
+        """Like :meth:`validate`, but raise :class:`InvalidTwilioSignatureError` saying why (the
+        only error it raises, whatever the input)."""
         failure = self._failure(url, params_or_body, signature, algorithm)
         if failure is not None:
             raise InvalidTwilioSignatureError(failure)
 
     def _failure(
-        self, url: str, params_or_body: FormSource | None, signature: str | None, algorithm: str
+        self, url: object, params_or_body: object, signature: object, algorithm: object
     ) -> str | None:
-        if algorithm.upper() not in _ALGORITHMS:
+        """Why the request is not Twilio's, or ``None``. Never raises: whatever a caller or a
+        hostile request hands over (a bad URL from a forged Host header, a body that is not a
+        form, a signature of the wrong type) gets a verdict and a reason."""
+        if not isinstance(algorithm, str) or algorithm.upper() not in _ALGORITHMS:
             return (
                 f"Unsupported signature algorithm {algorithm!r}: Twilio signs with one of "
                 f"{', '.join(_ALGORITHMS)}; check the X-Twilio-Webhooks-Signature-Settings header."
+            )
+        if isinstance(signature, bytes | bytearray):
+            try:
+                signature = bytes(signature).decode("ascii")
+            except UnicodeDecodeError:
+                return f"{SIGNATURE_HEADER} is not ASCII: it is not a signature Twilio sent."
+        if signature is not None and not isinstance(signature, str):
+            return (
+                f"{SIGNATURE_HEADER} must be passed as str, not {type(signature).__name__}: pass "
+                "the header's value (request.headers.get('X-Twilio-Signature'))."
             )
         if not signature:
             return (
                 f"The request has no {SIGNATURE_HEADER} header: it did not come from Twilio, or "
                 "a proxy dropped the header. Reject it (403)."
             )
-        parsed = _parse_url(url)
+        if not isinstance(url, str):
+            return f"The URL must be str, not {type(url).__name__}: pass the URL Twilio called."
+        try:
+            parsed = _parse_url(url)
+        except ConfigurationError as exc:
+            return str(exc)
         params = params_or_body
         body_ok = True
-        body_hashes = parse_qs(parsed.query).get("bodySHA256")
-        if body_hashes and isinstance(params, str | bytes | bytearray | memoryview):
-            raw = params.encode("utf-8") if isinstance(params, str) else bytes(params)
-            body_ok = hmac.compare_digest(
-                hashlib.sha256(raw).hexdigest().encode(), body_hashes[0].encode("utf-8", "replace")
-            )
-            params = None
-        elif isinstance(params, bytes | bytearray | memoryview):
-            params = decode_body(params)
+        try:
+            body_hashes = parse_qs(parsed.query).get("bodySHA256")
+            if body_hashes and isinstance(params, str | bytes | bytearray | memoryview):
+                raw = (
+                    params.encode("utf-8", "surrogatepass")
+                    if isinstance(params, str)
+                    else bytes(params)
+                )
+                body_ok = hmac.compare_digest(
+                    hashlib.sha256(raw).hexdigest().encode(),
+                    body_hashes[0].encode("utf-8", "replace"),
+                )
+                params = None
+            elif isinstance(params, bytes | bytearray | memoryview):
+                params = decode_body(params)
+            pairs = None if params is None else form_pairs(params)
+        except InvalidTwilioPayloadError as exc:
+            return f"The body is not a Twilio form, so it cannot carry Twilio's signature: {exc}"
         given = signature.encode("utf-8", "replace")
         # Compute both URL variants every time, as the SDK does, so timing says nothing.
         matches = [
             hmac.compare_digest(
-                self.compute_signature(variant, params, algorithm=algorithm).encode(), given
+                self.compute_signature(variant, pairs, algorithm=algorithm).encode(), given
             )
             for variant in (_without_port(parsed), _with_port(parsed))
         ]
@@ -165,12 +201,13 @@ def _digest(algorithm: str) -> Callable[[], hashlib._Hash]:
 
 
 def _parse_url(url: str) -> ParseResult:
-    parsed = urlparse(url)
     try:
+        parsed = urlparse(url)
         parsed.port  # noqa: B018 - raises for a port that is not a number in range
     except ValueError as exc:
         raise ConfigurationError(
-            f"The URL {url!r} has an invalid port ({exc}): pass the full URL Twilio called."
+            f"The URL {url[:200]!r} is not a valid URL ({exc}): pass the full public URL "
+            "Twilio called (a request's Host header can carry anything)."
         ) from None
     return parsed
 

@@ -123,10 +123,10 @@ class RecordedRequest:
 class HttpFault:
     """One registered fault; see :meth:`FakeHttpService.fail`."""
 
-    status: int
+    status: int | None
     times: int
     headers: dict[str, str]
-    body: str
+    body: bytes
     exception: type[Exception] | None
     optional: bool
     on: str | None
@@ -144,24 +144,26 @@ class HttpFault:
         elif self.oversize is not None:
             what = f"oversize={self.oversize}"
         else:
-            what = f"HTTP {self.status}"
+            what = f"HTTP {self.status or 503}"
         where = f", on={self.on!r}" if self.on is not None else ""
         return f"fail({what}{where}, times={self.times + self.triggered})"
 
     def apply(self, answer: FakeAnswer) -> FakeAnswer:
         """The answer given instead of ``answer``."""
-        if self.cut_after is not None:
-            answer.cut_after = self.cut_after
-            return answer
-        if self.oversize is not None:
-            size = self.oversize
-            answer.body = _filler(size)
-            answer.length = size if self.content_length else None
+        if self.cut_after is not None or self.oversize is not None:
+            if self.status is not None:
+                answer.status = self.status
+            answer.headers.update(self.headers)
+            if self.cut_after is not None:
+                answer.cut_after = self.cut_after
+            if self.oversize is not None:
+                answer.body = _filler(self.oversize)
+                answer.length = self.oversize if self.content_length else None
             return answer
         return FakeAnswer(
-            self.status,
+            self.status or 503,
             {"Content-Type": "application/json", **self.headers},
-            self.body.encode(),
+            self.body,
             exception=self.exception,
         )
 
@@ -218,13 +220,13 @@ class FakeHttpService:
 
     def fail(
         self,
-        status: int = 503,
+        status: int | None = None,
         *,
         times: int = 1,
         retry_after: float | str | None = None,
         exception: type[Exception] | None = None,
         headers: Mapping[str, str] | None = None,
-        body: str = "",
+        body: str | bytes = "",
         optional: bool = False,
         on: str | None = None,
         cut_after: int | None = None,
@@ -234,12 +236,14 @@ class FakeHttpService:
         """Answer the next ``times`` requests the fault applies to with a failure, instead of
         the real answer; faults are used in the order they were registered.
 
-        - ``status`` (with ``retry_after`` as a ``Retry-After`` header, ``headers``, ``body``);
+        - ``status`` (503 unless given; with ``retry_after`` as a ``Retry-After`` header,
+          ``headers``, ``body``);
         - ``exception``: an httpx exception such as ``httpx.ConnectTimeout``, raised as the
           transport would (live, the connection is dropped instead);
         - ``cut_after=N``: the real answer, but the body stops after N bytes and the connection
           drops (``Content-Length`` still announces the whole body);
-        - ``oversize=N``: the real status and headers with an N-byte body (announced in
+        - ``oversize=N``: the real answer's status and headers (or ``status`` and ``headers``
+          when given) with an N-byte body, produced as it is sent (announced in
           ``Content-Length`` unless ``content_length=False``).
 
         ``on`` limits the fault to one kind of request (the fake's doc says which). A fault
@@ -257,7 +261,7 @@ class FakeHttpService:
                     status,
                     times,
                     reply_headers,
-                    body,
+                    body.encode() if isinstance(body, str) else body,
                     exception,
                     optional,
                     on,

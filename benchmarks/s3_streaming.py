@@ -17,27 +17,12 @@ import time
 import uuid
 from pathlib import Path
 
-from benchmarks import Figure
+from benchmarks import Figure, reset_peak_rss, rss_kib
 
 MiB = 1024 * 1024
 SIZE = 256 * MiB
 ROUNDS = 5
 RSS_LIMIT_MIB = 64.0
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"/proc/self/status has no {field}")
-
-
-def _reset_peak_rss() -> None:
-    # ru_maxrss survives exec (a forked child starts with its parent's peak), so the peak is
-    # read from the process's own memory map instead: writing 5 to clear_refs resets VmHWM.
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")
 
 
 def child(mode: str, endpoint: str, bucket: str, path: str, key_id: str, secret: str) -> None:
@@ -63,8 +48,8 @@ def child(mode: str, endpoint: str, bucket: str, path: str, key_id: str, secret:
     )
     client.list_buckets()  # warm both connection pools before measuring
     service.exists("warm-up")
-    _reset_peak_rss()
-    before = _status_kib("VmRSS")
+    reset_peak_rss()
+    before = rss_kib("VmRSS")
     start = time.perf_counter()
     if mode == "upload-ours":
         service.upload_file("bench/ours.bin", Path(path))
@@ -77,7 +62,7 @@ def child(mode: str, endpoint: str, bucket: str, path: str, key_id: str, secret:
         with open(path, "wb") as stream:
             client.download_fileobj(bucket, "bench/boto3.bin", stream)
     seconds = time.perf_counter() - start
-    growth = (_status_kib("VmHWM") - before) * 1024
+    growth = (rss_kib("VmHWM") - before) * 1024
     print(json.dumps({"seconds": seconds, "rss_growth": max(0, growth)}))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from enum import Enum
@@ -17,12 +18,18 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from ai_voice_shared._form import FormPairs, FormSource, form_pairs
 from ai_voice_shared.errors import InvalidTwilioPayloadError
 
-__all__ = ["TwilioFormModel", "WireInt", "blank_to_none", "parse_json_text"]
+__all__ = [
+    "TwilioFormModel",
+    "WireInt",
+    "blank_to_none",
+    "has_lone_surrogate",
+    "parse_json_text",
+]
 
 #: Validation context flag: the data comes from a form body, keyed by Twilio's wire names only.
 WIRE_CONTEXT = {"aivs_wire": True}
@@ -54,16 +61,40 @@ def blank_to_none(value: object) -> object:
     return None if value == "" else value
 
 
+#: A lone surrogate: a str that holds one cannot be encoded as UTF-8 (nor sent, nor stored).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """Whether ``value`` (a str, or JSON made of lists, dicts and str) holds a lone surrogate."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    return False
+
+
 def parse_json_text(value: object) -> object:
-    """Parse a JSON string (blank means ``None``); other values (already parsed) pass through."""
+    """Parse a JSON string (blank means ``None``); other values (already parsed) pass through.
+
+    A JSON ``\\ud800`` escape parses to a lone surrogate that no UTF-8 form or JSON writer can
+    carry again: such a document is refused here rather than failing on the way out.
+    """
     if value == "":
         return None
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except (ValueError, RecursionError) as exc:
-        raise ValueError(f"is not a JSON document ({exc})") from None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"is not a JSON document ({exc})") from None
+    if has_lone_surrogate(value):
+        raise ValueError(
+            "holds a lone surrogate (an unpaired \\ud800-\\udfff escape): it is not text "
+            "that can be written back to a form or to JSON"
+        )
+    return value
 
 
 class TwilioFormModel(BaseModel):
@@ -150,6 +181,17 @@ class TwilioFormModel(BaseModel):
     def _prepare(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict):
             return data
+        for name, value in data.items():
+            if has_lone_surrogate(name) or (
+                isinstance(value, str | tuple) and has_lone_surrogate(value)
+            ):
+                shown = name.encode("utf-8", "backslashreplace").decode()[:60]
+                raise PydanticCustomError(
+                    "twilio_text",
+                    "{what} holds a lone surrogate (U+D800 to U+DFFF), which no UTF-8 text "
+                    "can carry: it cannot have come from Twilio",
+                    {"what": shown, "fields": shown},
+                )
         if info.context == WIRE_CONTEXT:
             # A wire parameter spelled like a derived field ("media") is an unknown Twilio
             # parameter, not our field: park it under a private key, restored as an extra.
@@ -271,7 +313,7 @@ def _explain(error: ErrorDetails) -> str:
         message = f"must be {_PATTERN_HINTS.get(pattern, f'of the form {pattern}')}"
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
-    if error["type"] in ("missing", "twilio_media"):
+    if error["type"] in ("missing", "twilio_media", "twilio_text"):
         return message
     given = error.get("input")
     if isinstance(given, str | int | float | Decimal | tuple):

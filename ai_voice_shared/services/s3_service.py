@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -51,6 +52,9 @@ MAX_KEY_BYTES = 1024
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 #: DeleteObjects takes at most this many keys per request.
 _DELETE_BATCH = 1000
+#: C0 controls, DEL and C1 controls (U+0080 to U+009F, such as NEL and CSI).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
 
@@ -58,9 +62,10 @@ PathOrFile = str | os.PathLike[str] | IO[bytes]
 def validate_key(key: object) -> str:
     """Return ``key`` if S3Service may send it, else raise :class:`InvalidS3KeyError`.
 
-    A key is non-empty text without control characters, does not start with ``/`` and has no
-    ``.`` or ``..`` segment: such keys work on S3 but break every tool that maps keys to paths
-    (s3fs, aws s3 sync, a download to disk) and are a path-traversal risk.
+    A key is non-empty text without control characters (C0, DEL and C1), is valid UTF-8 (no
+    lone surrogate), does not start with ``/`` and has no ``.`` or ``..`` segment: such keys
+    work on S3 but break every tool that maps keys to paths (s3fs, aws s3 sync, a download to
+    disk) and are a path-traversal risk.
     """
     if not isinstance(key, str):
         raise InvalidS3KeyError(
@@ -71,8 +76,10 @@ def validate_key(key: object) -> str:
         problem = "is empty"
     elif key.startswith("/"):
         problem = "starts with '/' (S3 keys are not absolute paths; drop the leading '/')"
-    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in key):
+    elif _CONTROL.search(key):
         problem = "contains a control character"
+    elif _SURROGATE.search(key):
+        problem = "holds a lone surrogate, so it is not valid UTF-8 text"
     elif any(part in (".", "..") for part in key.split("/")):
         problem = "has a '.' or '..' segment (keys are not resolved like paths)"
     if problem:

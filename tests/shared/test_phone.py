@@ -62,3 +62,43 @@ def test_a_number_that_is_not_text_is_refused() -> None:
 )
 def test_masking_hides_the_middle_of_the_number(given: str, masked: str) -> None:
     assert mask_phone_number(given) == masked
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a:" * 2000,
+        "whatsapp:" * 5000 + "+15555550100",
+        "+15555550100\n",
+        "+15555550100\n-",
+        "+1555555\n0100",
+        "\t+15555550100",
+        "+15555550100\r",
+        "+15555550100\x00",
+    ],
+    ids=[
+        "2000 prefixes",
+        "5000 channels",
+        "newline",
+        "newline then dash",
+        "inner newline",
+        "tab",
+        "CR",
+        "NUL",
+    ],
+)
+def test_hostile_numbers_are_invalid_and_never_crash(hostile: str) -> None:
+    with pytest.raises(InvalidPhoneNumberError):
+        normalize_phone_number(hostile)
+
+    assert len(mask_phone_number(hostile)) <= len(hostile) + 4
+
+
+def test_a_hostile_from_is_refused_by_lookup_before_any_request() -> None:
+    from ai_voice_shared import CustomerLookupClient
+
+    with (
+        CustomerLookupClient("http://customer-lookup.invalid") as client,
+        pytest.raises(InvalidPhoneNumberError),
+    ):
+        client.lookup("a:" * 2000)

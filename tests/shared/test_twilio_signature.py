@@ -192,9 +192,45 @@ def test_an_empty_or_wrongly_typed_token_is_a_configuration_error(token: object)
         TwilioRequestValidator(token)  # type: ignore[arg-type]
 
 
-def test_a_url_with_an_invalid_port_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="has an invalid port"):
-        validator.validate("https://h.example.com:99999/hook", PARAMS, SIGNATURE)
+JUNK = {
+    "a percent-escape that is not UTF-8": ("https://h.example.com/hook", b"Body=%ff", SIGNATURE),
+    "a body that is not UTF-8": ("https://h.example.com/hook", b"\xff", SIGNATURE),
+    "1,001 parameters": ("https://h.example.com/hook", b"&".join([b"a=1"] * 1001), SIGNATURE),
+    "a port out of range": ("https://h.example.com:99999/hook", PARAMS, SIGNATURE),
+    "an unclosed IPv6 host": ("https://[/hook", PARAMS, SIGNATURE),
+    "a URL that is not str": (b"https://h.example.com/hook", PARAMS, SIGNATURE),
+    "a signature in a list": ("https://h.example.com/hook", PARAMS, [SIGNATURE]),
+    "a signature of non-ASCII bytes": ("https://h.example.com/hook", PARAMS, b"\xff"),
+    "form values that are not text": ("https://h.example.com/hook", {"Body": 3}, SIGNATURE),
+}
+
+
+@pytest.mark.parametrize(("url", "body", "signature"), JUNK.values(), ids=JUNK)
+def test_junk_gets_a_verdict_and_verify_only_the_signature_error(
+    url: object, body: object, signature: object
+) -> None:
+    assert validator.validate(url, body, signature) is False  # type: ignore[arg-type]
+    with pytest.raises(InvalidTwilioSignatureError) as caught:
+        validator.verify(url, body, signature)  # type: ignore[arg-type]
+
+    assert str(caught.value)
+
+
+@pytest.mark.parametrize("algorithm", [None, 1, "MD5"])
+def test_an_algorithm_that_is_not_one_of_twilios_is_a_verdict(algorithm: object) -> None:
+    assert validator.validate(URL, PARAMS, SIGNATURE, algorithm=algorithm) is False  # type: ignore[arg-type]
+    with pytest.raises(InvalidTwilioSignatureError, match="Unsupported signature algorithm"):
+        validator.verify(URL, PARAMS, SIGNATURE, algorithm=algorithm)  # type: ignore[arg-type]
+
+
+def test_a_signature_passed_as_bytes_is_checked_like_the_str() -> None:
+    assert validator.validate(URL, PARAMS, SIGNATURE.encode())
+    assert not validator.validate(URL, PARAMS, b"AAAA" + SIGNATURE.encode())
+
+
+def test_the_body_problem_is_named_in_the_signature_error() -> None:
+    with pytest.raises(InvalidTwilioSignatureError, match=r"not a Twilio form.*UTF-8"):
+        validator.verify(URL, b"Body=%ff", SIGNATURE)
 
 
 # -- agreement with the official SDK on generated requests ------------------------------------

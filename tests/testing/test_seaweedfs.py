@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import stat
+import subprocess
 import sys
+import textwrap
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,9 +79,99 @@ def test_the_endpoint_is_unknown_until_the_server_runs() -> None:
 def test_stop_frees_the_ports_and_deletes_the_data(weed: Path) -> None:
     with SeaweedFSServer(binary=weed) as server:
         port = server.ports["s3.port"]
-        workdir = Path(server._workdir.name)  # type: ignore[union-attr]
+        workdir = server._workdir
+        assert workdir is not None
         assert workdir.is_dir()
 
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert not workdir.exists()
+
+
+def _servers_under(tmp: Path) -> list[int]:
+    """Processes whose command line names a path under ``tmp`` (a weed server's -dir)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(tmp).encode() in cmdline and b"weed" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+@pytest.mark.parametrize(
+    ("how", "args"),
+    [
+        (signal.SIGTERM, []),
+        (signal.SIGKILL, []),
+        (signal.SIGTERM, ["-n", "2"]),
+    ],
+    ids=["SIGTERM", "SIGKILL", "SIGTERM under xdist"],
+)
+def test_a_killed_test_run_leaves_no_server_and_no_data_behind(
+    weed: Path, tmp_path: Path, how: signal.Signals, args: list[str]
+) -> None:
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    ready = tmp_path / "ready"
+    (tests / "test_slow.py").write_text(
+        textwrap.dedent(
+            f"""
+            import time
+            from pathlib import Path
+
+            def test_slow(s3_bucket):
+                Path(f"{ready!s}.{{time.monotonic_ns()}}").touch()
+                time.sleep(120)
+
+            def test_slow_too(s3_bucket):
+                Path(f"{ready!s}.{{time.monotonic_ns()}}").touch()
+                time.sleep(120)
+            """
+        )
+    )
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--aivs-s3-backend=seaweedfs",
+            *args,
+            str(tests),
+        ],
+        cwd=tests,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        started = 2 if args else 1
+        assert _wait_until(lambda: len(list(tmp_path.glob("ready.*"))) >= started, 90)
+        assert _servers_under(scratch)
+        run.send_signal(how)
+        run.wait(timeout=60)
+
+        assert _wait_until(lambda: not _servers_under(scratch), 45), _servers_under(scratch)
+        assert _wait_until(lambda: not list(scratch.glob("aivs-seaweedfs-*")), 15), list(
+            scratch.iterdir()
+        )
+    finally:
+        if run.poll() is None:
+            run.kill()

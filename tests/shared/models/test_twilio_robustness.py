@@ -6,6 +6,7 @@ import contextlib
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -30,6 +31,7 @@ def parse_or_error(cls: type[TwilioWebhookPayload | TwilioStatusCallback], body:
     else:
         error = None
         assert cls.from_form(urlencode(payload.to_form())) == payload
+        assert payload.model_dump_json()  # writable as JSON too (NaN becomes null, kept lenient)
     assert error is None or (str(error) and error.fields)
 
 
@@ -63,3 +65,26 @@ def test_model_validate_on_any_mapping_gives_a_payload_or_a_validation_error(
 ) -> None:
     with contextlib.suppress(ValidationError):
         TwilioWebhookPayload.model_validate({**dict(BASE), **data})
+
+
+any_text = st.text(st.characters(codec=None, categories=None), max_size=20)  # surrogates too
+
+
+@given(st.lists(st.tuples(any_text, any_text), max_size=10), st.sampled_from(BASE))
+def test_pairs_with_lone_surrogates_give_a_payload_that_writes_back_or_an_error(
+    pairs: list[tuple[str, str]], replaced: tuple[str, str]
+) -> None:
+    parse_or_error(TwilioWebhookPayload, [*BASE, *pairs])
+    parse_or_error(
+        TwilioWebhookPayload,
+        [(k, pairs[0][1] if pairs and (k, v) == replaced else v) for k, v in BASE],
+    )
+
+
+def test_a_lone_surrogate_in_channel_metadata_is_refused_at_parse_time() -> None:
+    body = urlencode([*BASE, ("ChannelMetadata", '{"context": "\\ud800"}')])
+
+    with pytest.raises(InvalidTwilioPayloadError, match="lone surrogate") as caught:
+        TwilioWebhookPayload.from_form(body)
+
+    assert caught.value.fields == ("ChannelMetadata",)
