@@ -11,7 +11,8 @@ The hierarchy::
     │   ├── S3AccessDeniedError                    credentials missing, wrong or not allowed
     │   ├── S3BucketNotFoundError                  the configured bucket does not exist
     │   ├── S3DeleteError                          delete_objects could not delete some keys
-    │   ├── S3ObjectExistsError                    overwrite=False and the key already exists
+    │   ├── S3IntegrityError                       bytes corrupted in transit (checksum mismatch)
+    │   ├── S3ObjectExistsError                    overwrite=False and other content is there
     │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
     └── CustomerLookupError                        a customer lookup failed (masked number, ...)
@@ -45,6 +46,7 @@ __all__ = [
     "S3AccessDeniedError",
     "S3BucketNotFoundError",
     "S3DeleteError",
+    "S3IntegrityError",
     "S3ObjectExistsError",
     "S3ObjectNotFoundError",
     "S3ServiceError",
@@ -124,7 +126,15 @@ class S3ObjectNotFoundError(S3ServiceError):
 
 
 class S3ObjectExistsError(S3ServiceError):
-    """A conditional write (``overwrite=False``) found the key already there."""
+    """A conditional write (``overwrite=False``) found the key holding other content."""
+
+
+class S3IntegrityError(S3ServiceError):
+    """Bytes did not match their checksum: corrupted between the store and this process.
+
+    On a read, the bad bytes were not returned (or written under the destination's name); on
+    a write, the store refused them (``BadDigest``) and stored nothing.
+    """
 
 
 class S3DeleteError(S3ServiceError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AliasChoices,
@@ -162,6 +162,9 @@ class S3Settings(_EnvSettings):
         validation_alias=_env("S3_MULTIPART_CHUNK_SIZE_BYTES"),
     )
     max_concurrency: int = Field(10, ge=1, le=64, validation_alias=_env("S3_MAX_CONCURRENCY"))
+    checksums: Literal["when_supported", "when_required"] = Field(
+        "when_supported", validation_alias=_env("S3_CHECKSUMS")
+    )
 
     @field_validator("bucket_name")
     @classmethod

@@ -13,6 +13,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ai_voice_shared_testing.fault_proxy import FaultProxy
+    from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.s3_bucket import (
         EndpointBackend,
@@ -24,10 +26,13 @@ if TYPE_CHECKING:
     )
     from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+    from ai_voice_shared_testing.virtual_time import VirtualTime
 
 __all__ = [
     "EndpointBackend",
+    "FakeHttpService",
     "FakeLookupServer",
+    "FaultProxy",
     "MissingTestingExtraError",
     "MotoBackend",
     "RecordedLookup",
@@ -38,15 +43,19 @@ __all__ = [
     "SeaweedFSBackend",
     "SeaweedFSServer",
     "SeaweedFSUnavailableError",
+    "VirtualTime",
 ]
 
 _MODULES = {
+    "FakeHttpService": "http_fakes",
     "FakeLookupServer": "lookup_server",
+    "FaultProxy": "fault_proxy",
     "RecordedLookup": "lookup_server",
     "S3Call": "s3_faults",
     "S3FaultInjector": "s3_faults",
     "SeaweedFSServer": "seaweedfs",
     "SeaweedFSUnavailableError": "seaweedfs",
+    "VirtualTime": "virtual_time",
 }
 
 

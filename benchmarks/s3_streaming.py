@@ -2,9 +2,11 @@
 
 Baseline: plain boto3 ``upload_fileobj`` / ``download_fileobj`` (default TransferConfig) on the
 same server in the same run. Each transfer runs in a fresh child process so that its peak RSS
-growth (peak during the transfer minus RSS before it) is its own. Targets: throughput >= 0.9x
-the baseline's, and peak RSS growth <= 64 MiB for ours. Best of ``ROUNDS`` alternating runs:
-single runs on this shared machine vary by +-40%.
+growth (peak during the transfer minus RSS before it) is its own. Targets: upload throughput
+>= 0.9x the baseline's (ours also reads the file once for its full-object CRC32), download
+>= 1.0x (one checked GET against s3transfer's parallel ranges), and peak RSS growth <= 64 MiB
+for ours. Best of ``ROUNDS`` alternating runs: single runs on this shared machine vary by
++-40%.
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ def child(mode: str, endpoint: str, bucket: str, path: str, key_id: str, secret:
         with open(path, "rb") as stream:
             client.upload_fileobj(stream, bucket, "bench/boto3.bin")
     elif mode == "download-ours":
-        service.download_file("bench/boto3.bin", Path(path))
+        service.download_file("bench/ours.bin", Path(path))
     elif mode == "download-boto3":
         with open(path, "wb") as stream:
-            client.download_fileobj(bucket, "bench/boto3.bin", stream)
+            client.download_fileobj(bucket, "bench/ours.bin", stream)
     seconds = time.perf_counter() - start
     growth = (rss_kib("VmHWM") - before) * 1024
     print(json.dumps({"seconds": seconds, "rss_growth": max(0, growth)}))
@@ -109,8 +111,9 @@ def run() -> list[Figure]:
         build_s3_client(server.s3_settings(bucket)).create_bucket(Bucket=bucket)
         best: dict[str, dict[str, float]] = {}
         for round_ in range(ROUNDS):
-            # Alternate who goes first; both downloads read the object boto3 uploaded, so
-            # they differ only in the client code.
+            # Alternate who goes first; both downloads read the object upload_file stored
+            # (with its full-object CRC32, which ours checks while it streams and boto3 does
+            # not), so they differ only in the client code.
             pairs = [("upload-boto3", "upload-ours"), ("download-boto3", "download-ours")]
             modes = [m for pair in pairs for m in (pair if round_ % 2 == 0 else pair[::-1])]
             for mode in modes:
@@ -140,7 +143,7 @@ def run() -> list[Figure]:
                 value=SIZE / MiB / ours["seconds"],
                 baseline=SIZE / MiB / base["seconds"],
                 unit="MiB/s",
-                target=0.9,
+                target=0.9 if direction == "upload" else 1.0,
                 bound="min",
                 extra_ok=growth <= RSS_LIMIT_MIB,
                 extra=(

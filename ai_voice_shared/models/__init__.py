@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ai_voice_shared.models._customer import CustomerMetadata
-    from ai_voice_shared.models._s3 import S3ListResponse, S3ObjectMetadata, S3PresignedPost
+    from ai_voice_shared.models._s3 import (
+        S3ListResponse,
+        S3ObjectMetadata,
+        S3PresignedPost,
+        S3WriteResult,
+    )
     from ai_voice_shared.models._twilio import (
         MessageStatus,
         TwilioMedia,
@@ -26,6 +31,7 @@ __all__ = [
     "S3ListResponse",
     "S3ObjectMetadata",
     "S3PresignedPost",
+    "S3WriteResult",
     "TwilioMedia",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
@@ -37,6 +43,7 @@ _MODULES = {
     "S3ListResponse": "_s3",
     "S3ObjectMetadata": "_s3",
     "S3PresignedPost": "_s3",
+    "S3WriteResult": "_s3",
     "TwilioMedia": "_twilio",
     "TwilioStatusCallback": "_twilio",
     "TwilioWebhookPayload": "_twilio",

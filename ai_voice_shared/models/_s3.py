@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -9,12 +12,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     NonNegativeInt,
+    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
 )
 
-__all__ = ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost"]
+__all__ = ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost", "S3WriteResult"]
+
+
+def _strip_etag_quotes(value: Any) -> Any:
+    """S3 returns the ETag quoted (``"9b2cf5..."``); keep the bare value."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
 
 
 class S3ObjectMetadata(BaseModel):
@@ -35,13 +46,77 @@ class S3ObjectMetadata(BaseModel):
     content_type: str | None = None
     metadata: dict[str, str] | None = None
 
-    @field_validator("etag", mode="before")
-    @classmethod
-    def _strip_quotes(cls, value: Any) -> Any:
-        """S3 returns the ETag quoted (``"9b2cf5..."``); keep the bare value."""
-        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
-            return value[1:-1]
-        return value
+    _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
+
+
+_DEPRECATED_FROM_HEAD = (
+    "S3WriteResult.{name} comes from a HEAD request made now, as S3ObjectMetadata did after "
+    "every write until 0.2. Writes now return what the store answered, in one request; this "
+    "attribute will be removed in 0.3. Call head_object(key) when you need it."
+)
+
+
+class S3WriteResult(BaseModel):
+    """What one write stored, as the store's answer says it: no extra request was made.
+
+    ``size`` is what was sent (``None`` after a copy: CopyObject does not say). ``checksums``
+    maps each checksum algorithm the store answered with (``"CRC32"``) to its base64 value.
+    ``already_stored`` is true when a conditional write (``overwrite=False``) found the very
+    same bytes stored already, by an earlier delivery or by a retry of this one.
+
+    ``last_modified``, ``storage_class``, ``content_type`` and ``metadata`` (what
+    :class:`S3ObjectMetadata` had) still work for one release, with a ``DeprecationWarning``
+    and a HEAD request each first time.
+    """
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    key: Annotated[str, StringConstraints(min_length=1)]
+    size: NonNegativeInt | None
+    etag: Annotated[str, StringConstraints(min_length=1)]
+    version_id: str | None = None
+    checksums: dict[str, str] = {}
+    already_stored: bool = False
+
+    _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
+    _head: Callable[[], S3ObjectMetadata] | None = PrivateAttr(None)
+    _headed: S3ObjectMetadata | None = PrivateAttr(None)
+
+    @property
+    def created(self) -> bool:
+        """Whether this write created the object (not already stored)."""
+        return not self.already_stored
+
+    def _from_head(self, name: str) -> S3ObjectMetadata:
+        warnings.warn(_DEPRECATED_FROM_HEAD.format(name=name), DeprecationWarning, stacklevel=3)
+        if self._headed is None:
+            if self._head is None:
+                raise AttributeError(
+                    f"S3WriteResult.{name} is not known: this result was not returned by "
+                    "S3Service; call head_object(key)."
+                )
+            self._headed = self._head()
+        return self._headed
+
+    @property
+    def last_modified(self) -> datetime:
+        """Deprecated: from a HEAD request; see the class docstring."""
+        return self._from_head("last_modified").last_modified
+
+    @property
+    def storage_class(self) -> str:
+        """Deprecated: from a HEAD request; see the class docstring."""
+        return self._from_head("storage_class").storage_class
+
+    @property
+    def content_type(self) -> str | None:
+        """Deprecated: from a HEAD request; see the class docstring."""
+        return self._from_head("content_type").content_type
+
+    @property
+    def metadata(self) -> dict[str, str] | None:
+        """Deprecated: from a HEAD request; see the class docstring."""
+        return self._from_head("metadata").metadata
 
 
 class S3ListResponse(BaseModel):

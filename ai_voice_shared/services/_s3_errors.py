@@ -15,6 +15,7 @@ from botocore.exceptions import (
 from ai_voice_shared.errors import (
     S3AccessDeniedError,
     S3BucketNotFoundError,
+    S3IntegrityError,
     S3ObjectExistsError,
     S3ObjectNotFoundError,
     S3ServiceError,
@@ -35,6 +36,12 @@ _DENIED = {
     "AccountProblem",
 }
 _EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
+_CORRUPTED = {
+    "BadDigest",
+    "InvalidDigest",
+    "XAmzContentSHA256Mismatch",
+    "XAmzContentChecksumMismatch",
+}
 
 
 def translate(
@@ -100,6 +107,14 @@ def _from_response(
             f"S3 {operation} on {where} was refused{tail}: {said}. Check the credentials "
             "(S3_ACCESS_KEY_ID / the AWS chain) and that their policy allows "
             f"s3:{operation} on this bucket and key."
+        )
+    elif code in _CORRUPTED:
+        cls = S3IntegrityError
+        message = (
+            f"S3 {operation} of {where} was refused: the bytes the store received do not match "
+            f"the checksum sent with them{tail}. They were corrupted on the way; nothing was "
+            "stored. Retry the write; if it keeps happening, check the network path to the "
+            "store."
         )
     elif code in _EXISTS:
         cls = S3ObjectExistsError

@@ -5,6 +5,13 @@ from every key returned, large objects stream in bounded memory, and every failu
 :class:`~ai_voice_shared.errors.S3ServiceError`. The same code runs on AWS, moto and
 S3-compatible stores (SeaweedFS, MinIO): set ``S3_ENDPOINT_URL`` for the latter.
 
+One request per write and per read: a write returns what the store answered
+(:class:`~ai_voice_shared.models.S3WriteResult`), a read takes the object's metadata from its
+GET. Integrity holds end to end: every write carries a checksum the store verifies
+(``S3_CHECKSUMS``), and every read is checked against the object's stored checksum, or the
+MD5 of a single-part ETag (:mod:`ai_voice_shared.services._s3_integrity`), while it streams;
+a mismatch is :class:`~ai_voice_shared.errors.S3IntegrityError`, never bad bytes.
+
 Importing this module imports boto3; ``from ai_voice_shared import S3Service`` defers that to
 first use.
 """
@@ -16,7 +23,9 @@ import io
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal, Self, cast
@@ -33,11 +42,23 @@ from ai_voice_shared.errors import (
     InvalidS3KeyError,
     S3BucketNotFoundError,
     S3DeleteError,
+    S3IntegrityError,
+    S3ObjectExistsError,
     S3ObjectNotFoundError,
     S3ServiceError,
 )
-from ai_voice_shared.models import S3ListResponse, S3ObjectMetadata, S3PresignedPost
+from ai_voice_shared.models import (
+    S3ListResponse,
+    S3ObjectMetadata,
+    S3PresignedPost,
+    S3WriteResult,
+)
 from ai_voice_shared.services._s3_errors import translate
+from ai_voice_shared.services._s3_integrity import (
+    Verifier,
+    content_md5,
+    crc32_of_stream,
+)
 from ai_voice_shared.settings import MAX_PRESIGNED_URL_EXPIRY_SECONDS, S3Settings
 
 if TYPE_CHECKING:
@@ -92,14 +113,13 @@ def validate_key(key: object) -> str:
 def build_s3_client(settings: S3Settings) -> S3Client:
     """A boto3 S3 client configured from ``settings`` (built on its own session).
 
-    Standard retry mode with ``S3_MAX_ATTEMPTS``, SigV4, the configured timeouts; for a custom
-    endpoint also path-style addressing and checksums only where S3 requires them (botocore >=
-    1.36 sends CRC checksums by default, which some S3-compatible stores reject).
+    Standard retry mode with ``S3_MAX_ATTEMPTS``, SigV4, the configured timeouts, checksums as
+    ``S3_CHECKSUMS`` says (CRC32 on every write and checked on every read by default; some old
+    S3-compatible stores reject them: ``when_required`` then); for a custom endpoint also
+    path-style addressing.
     """
     custom = settings.endpoint_url is not None
-    checksums: Literal["when_required", "when_supported"] = (
-        "when_required" if custom else "when_supported"
-    )
+    checksums = settings.checksums
     config = Config(
         region_name=settings.region,
         signature_version="s3v4",
@@ -269,21 +289,82 @@ class S3Service:
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
         overwrite: bool = True,
-    ) -> S3ObjectMetadata:
-        """Store ``data`` at ``key`` in one request and return what S3 now holds.
+    ) -> S3WriteResult:
+        """Store ``data`` at ``key`` in one request; return what the store answered.
 
-        ``overwrite=False`` makes the write conditional (``If-None-Match: *``): if the key
-        exists, nothing is written and :class:`S3ObjectExistsError` is raised.
+        ``overwrite=False`` makes the write conditional (``If-None-Match: *``). If the key
+        already holds these very bytes (an earlier delivery, or a retry of this call whose
+        first answer was lost), the result says ``already_stored``; if it holds other bytes,
+        nothing is written and :class:`S3ObjectExistsError` is raised.
         """
         full = self.full_key(key)
-        args: dict[str, Any] = {"Bucket": self.bucket, "Key": full, "Body": bytes(data)}
+        body = bytes(data)
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": full, "Body": body}
         args.update(self._extra_args(content_type, metadata))
+        if self.settings.checksums == "when_required":
+            args["ContentMD5"] = content_md5(body)  # what a store verifies without CRCs
         if not overwrite:
             args["IfNoneMatch"] = "*"
         self._check_bucket()
-        with self._errors("PutObject", key):
-            self.client.put_object(**args)
-        return self.head_object(key)
+        try:
+            with self._errors("PutObject", key):
+                answer = self.client.put_object(**args)
+        except S3ObjectExistsError as exists:
+            return self._already_stored(key, full, body, exists)
+        return self._written(key, len(body), answer)
+
+    def _already_stored(
+        self, key: str, full: str, body: bytes, exists: S3ObjectExistsError
+    ) -> S3WriteResult:
+        """After a refused conditional write: success if the stored bytes are ours."""
+        with self._errors("HeadObject", key):
+            head = self.client.head_object(Bucket=self.bucket, Key=full, ChecksumMode="ENABLED")
+        verifier = Verifier(head)
+        verifier.update(body)
+        problem = verifier.problem(len(body))
+        if verifier.algorithm is not None and problem is None:
+            return self._written(key, len(body), head, already_stored=True)
+        why = (
+            f"holds other content ({problem})"
+            if verifier.algorithm is not None
+            else "holds content that cannot be compared with these bytes (no stored checksum, "
+            "not a single-part MD5 ETag), so it is treated as another write's"
+        )
+        raise S3ObjectExistsError(
+            f"S3 PutObject did not write s3://{self.bucket}/{key}: the key {why}, and "
+            f"overwrite=False (HTTP 412, request id {exists.request_id or 'none'}). Nothing was "
+            "overwritten; write to another key, or pass overwrite=True to replace it.",
+            operation="PutObject",
+            bucket=self.bucket,
+            key=key,
+            code=exists.code,
+            status=exists.status,
+            request_id=exists.request_id,
+        ) from exists
+
+    def _written(
+        self,
+        key: str,
+        size: int | None,
+        answer: Mapping[str, Any],
+        *,
+        already_stored: bool = False,
+    ) -> S3WriteResult:
+        checksums = {
+            name: str(answer[f"Checksum{name}"])
+            for name in _CHECKSUM_NAMES
+            if answer.get(f"Checksum{name}")
+        }
+        result = S3WriteResult(
+            key=key,
+            size=size,
+            etag=answer["ETag"],
+            version_id=answer.get("VersionId"),
+            checksums=checksums,
+            already_stored=already_stored,
+        )
+        result._head = lambda: self.head_object(key)
+        return result
 
     def upload_file(
         self,
@@ -292,37 +373,81 @@ class S3Service:
         *,
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
-    ) -> S3ObjectMetadata:
+    ) -> S3WriteResult:
         """Stream a file (a path or a binary file object) to ``key``, in parts when large.
 
         A path is read part by part straight from disk. A file object is read into memory one
         part per worker, so memory stays below ``S3_MULTIPART_CHUNK_SIZE_BYTES`` x
         ``S3_MAX_CONCURRENCY``; the stream is left open. A multipart upload that fails is
         aborted (s3transfer registers the abort as a failure cleanup): no orphan parts remain.
+
+        With ``S3_CHECKSUMS=when_supported``, a path or a seekable stream is read once more
+        first for its CRC32, sent as the full-object checksum: the store verifies the whole
+        object, and every later read of it is checked. A stream that cannot seek gets
+        per-part checksums only.
         """
         full = self.full_key(key)
-        extra = self._extra_args(content_type, metadata) or None
+        extra = self._extra_args(content_type, metadata)
         self._check_bucket()
+        target = (self.bucket, full)
         if isinstance(source, str | os.PathLike):
-            with self._errors("UploadFile", key):
+            size = os.path.getsize(source)
+            if self.settings.checksums == "when_supported":
+                with open(source, "rb") as whole:
+                    extra.update(_full_crc32(crc32_of_stream(whole)))
+            with _CAPTURE.expect(self.client, target) as answers, self._errors("UploadFile", key):
                 self.client.upload_file(
-                    os.fspath(source), self.bucket, full, ExtraArgs=extra, Config=self._transfer
+                    os.fspath(source),
+                    self.bucket,
+                    full,
+                    ExtraArgs=extra or None,
+                    Config=self._transfer,
                 )
         else:
-            with self._borrow(source) as stream, self._errors("UploadFile", key):
+            self._check_binary(source, "source")
+            sized = _sized(source)
+            if sized is not None and self.settings.checksums == "when_supported":
+                start = source.tell()
+                extra.update(_full_crc32(crc32_of_stream(source)))
+                source.seek(start)
+            with (
+                self._borrow(source) as lent,
+                _CAPTURE.expect(self.client, target) as answers,
+                self._errors("UploadFile", key),
+            ):
                 self.client.upload_fileobj(
-                    stream, self.bucket, full, ExtraArgs=extra, Config=self._transfer
+                    cast("IO[bytes]", lent),
+                    self.bucket,
+                    full,
+                    ExtraArgs=extra or None,
+                    Config=self._transfer,
                 )
-        return self.head_object(key)
+            size = sized if sized is not None else lent.read_bytes
+        if len(answers) == 1:
+            # The full-object CRC32 was checked by the store against what it got; a store
+            # that does not echo it (moto on a multipart upload) still stored those bytes.
+            sent = {"ChecksumCRC32": extra["ChecksumCRC32"]} if "ChecksumCRC32" in extra else {}
+            return self._written(key, size, {**sent, **answers[0]})
+        # Another upload of the same key ran at once: its answer cannot be told from ours.
+        head = self.head_object(key)
+        result = S3WriteResult(key=key, size=head.size, etag=head.etag)
+        result._head = lambda: head
+        return result
 
-    def copy_object(self, src_key: str, dst_key: str) -> S3ObjectMetadata:
-        """Copy ``src_key`` to ``dst_key`` within the bucket (metadata kept); return the copy."""
+    def copy_object(self, src_key: str, dst_key: str) -> S3WriteResult:
+        """Copy ``src_key`` to ``dst_key`` within the bucket (metadata kept), in one request.
+
+        The result's ``size`` is ``None``: CopyObject does not report it (``head_object`` if
+        you need it).
+        """
         source: CopySourceTypeDef = {"Bucket": self.bucket, "Key": self.full_key(src_key)}
         target = self.full_key(dst_key)
         self._check_bucket()
         with self._errors("CopyObject", src_key):
-            self.client.copy_object(Bucket=self.bucket, Key=target, CopySource=source)
-        return self.head_object(dst_key)
+            answer = self.client.copy_object(Bucket=self.bucket, Key=target, CopySource=source)
+        copied = dict(answer.get("CopyObjectResult") or {})
+        copied["VersionId"] = answer.get("VersionId")
+        return self._written(dst_key, None, copied)
 
     @staticmethod
     def _extra_args(content_type: str | None, metadata: Mapping[str, str] | None) -> dict[str, Any]:
@@ -357,58 +482,138 @@ class S3Service:
         return True
 
     def download_bytes(self, key: str) -> bytes:
-        """The whole object in memory; prefer :meth:`iter_bytes` or :meth:`download_file` for
-        large objects."""
+        """The whole object in memory, checked against its checksum; prefer
+        :meth:`iter_bytes` or :meth:`download_file` for large objects."""
         full = self.full_key(key)
-        with self._errors("GetObject", key):
-            response = self.client.get_object(Bucket=self.bucket, Key=full)
-            with contextlib.closing(response["Body"]) as body:
-                return body.read()
+        response = self._get(key, full)
+        return b"".join(self._stream(key, full, response, DEFAULT_CHUNK_SIZE, "returned"))
 
     def download_file(self, key: str, dest: PathOrFile) -> S3ObjectMetadata:
         """Stream ``key`` to a path or a writable binary file object; return its metadata.
 
-        A path is written through a temporary file in the same folder and renamed at the end,
-        so a failed download never leaves a partial file under the final name.
+        One GET: the metadata comes from its answer. The bytes are checked against the
+        object's checksum as they stream. A path is written through a temporary file in the
+        same folder and renamed at the end, so a failed or corrupted download never leaves a
+        file under the final name; a seekable file object is cut back to where it was.
         """
-        metadata = self.head_object(key)
         full = self.full_key(key)
         if not isinstance(dest, str | os.PathLike):
             self._check_binary(dest, "dest")
-            with self._errors("DownloadFile", key):
-                self.client.download_fileobj(self.bucket, full, dest, Config=self._transfer)
-            return metadata
-        # Written through a temporary file renamed at the end, so the final name is never a
-        # partial file. Not s3transfer's download_file, which does the same but was measured
-        # about 25% slower than download_fileobj into an open file (benchmarks/s3_streaming).
+            start = dest.tell() if _seekable(dest) else None
+            response = self._get(key, full)
+            try:
+                for chunk in self._stream(key, full, response, DEFAULT_CHUNK_SIZE, "kept"):
+                    dest.write(chunk)
+            except BaseException:
+                if start is not None:
+                    with contextlib.suppress(OSError, ValueError):
+                        dest.seek(start)
+                        dest.truncate()
+                raise
+            return self._metadata(key, response)
         target = Path(dest)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
         try:
-            with os.fdopen(handle, "wb") as stream, self._errors("DownloadFile", key):
-                self.client.download_fileobj(self.bucket, full, stream, Config=self._transfer)
+            response = self._get(key, full)
+            with os.fdopen(handle, "wb") as stream:
+                for chunk in self._stream(key, full, response, DEFAULT_CHUNK_SIZE, "written"):
+                    stream.write(chunk)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        return metadata
+        return self._metadata(key, response)
 
     def iter_bytes(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Stream the object in chunks of at most ``chunk_size`` bytes.
 
         The GET is sent at once, so a missing key raises here rather than at the first chunk.
+        The bytes are checked as they pass: a mismatch raises :class:`S3IntegrityError` at
+        the end of the iteration, so commit nothing before the iteration has finished.
         Iterate to the end, or close the iterator, to release the connection.
         """
         if chunk_size < 1:
             raise ConfigurationError(f"chunk_size must be at least 1 byte, not {chunk_size}.")
         full = self.full_key(key)
-        with self._errors("GetObject", key):
-            body = self.client.get_object(Bucket=self.bucket, Key=full)["Body"]
-        return self._chunks(body, key, chunk_size)
+        response = self._get(key, full)
+        return self._stream(key, full, response, chunk_size, "returned")
 
-    def _chunks(self, body: Any, key: str, chunk_size: int) -> Iterator[bytes]:
-        with contextlib.closing(body), self._errors("GetObject", key):
-            yield from body.iter_chunks(chunk_size)
+    def _get(self, key: str, full: str, **extra: Any) -> dict[str, Any]:
+        with self._errors("GetObject", key):
+            response: dict[str, Any] = dict(
+                self.client.get_object(
+                    Bucket=self.bucket, Key=full, ChecksumMode="ENABLED", **extra
+                )
+            )
+        return response
+
+    def _stream(
+        self, key: str, full: str, response: Mapping[str, Any], chunk_size: int, fate: str
+    ) -> Iterator[bytes]:
+        """The object's bytes from its GET, checked as they pass; after a dropped connection
+        the rest is asked for again (a Range GET of the same ETag), up to S3_MAX_ATTEMPTS."""
+        from botocore.exceptions import (
+            ConnectionClosedError,
+            FlexibleChecksumError,
+            IncompleteReadError,
+            ReadTimeoutError,
+            ResponseStreamingError,
+        )
+
+        verifier = Verifier(response)
+        body = response["Body"]
+        received = 0
+        resumes = 0
+        try:
+            while True:
+                try:
+                    for chunk in body.iter_chunks(chunk_size):
+                        verifier.update(chunk)
+                        received += len(chunk)
+                        yield chunk
+                    break
+                except FlexibleChecksumError as exc:
+                    raise self._corrupted(key, verifier, str(exc), fate) from exc
+                except (
+                    ResponseStreamingError,
+                    ReadTimeoutError,
+                    IncompleteReadError,
+                    ConnectionClosedError,
+                ) as exc:
+                    if resumes + 1 >= self.settings.max_attempts or received >= verifier.size:
+                        raise S3ServiceError(
+                            f"S3 GetObject of s3://{self.bucket}/{key} lost its connection "
+                            f"after {received} of {verifier.size} bytes ({exc}), {resumes} "
+                            f"time(s) resumed; nothing was {fate}. Check the network path to "
+                            f"{self.client.meta.endpoint_url}; raise S3_MAX_ATTEMPTS to resume "
+                            "more often.",
+                            operation="GetObject",
+                            bucket=self.bucket,
+                            key=key,
+                        ) from exc
+                    resumes += 1
+                    body.close()
+                    body = self._get(
+                        key, full, Range=f"bytes={received}-", IfMatch=str(response["ETag"])
+                    )["Body"]
+        finally:
+            body.close()
+        problem = verifier.problem(received)
+        if problem is not None:
+            raise self._corrupted(key, verifier, problem, fate)
+
+    def _corrupted(self, key: str, verifier: Verifier, problem: str, fate: str) -> S3IntegrityError:
+        return S3IntegrityError(
+            f"S3 GetObject of s3://{self.bucket}/{key} delivered bytes that do not match "
+            f"{verifier.what}: {problem}. They were corrupted between the store and this "
+            f"process; nothing was {fate}. Retry the read; if it keeps happening, check the "
+            f"network path to {self.client.meta.endpoint_url}.",
+            operation="GetObject",
+            bucket=self.bucket,
+            key=key,
+            code="ChecksumMismatch",
+        )
 
     # -- listing --------------------------------------------------------------------------------
 
@@ -419,11 +624,13 @@ class S3Service:
         delimiter: str | None = None,
         max_keys: int = 1000,
         continuation_token: str | None = None,
+        start_after: str | None = None,
     ) -> S3ListResponse:
-        """One page of keys under ``prefix`` (relative to ``S3_KEY_PREFIX``).
+        """One page of keys under ``prefix`` (relative to ``S3_KEY_PREFIX``), in key order.
 
         With ``delimiter="/"`` the keys below the next ``/`` are folded into
         ``common_prefixes``. Pass ``next_continuation_token`` back while ``is_truncated``.
+        ``start_after`` lists only keys after that one (a poller's bookmark).
         """
         if not 1 <= max_keys <= 1000:
             raise ConfigurationError(f"max_keys must be between 1 and 1000, not {max_keys}.")
@@ -436,18 +643,44 @@ class S3Service:
             args["Delimiter"] = delimiter
         if continuation_token is not None:
             args["ContinuationToken"] = continuation_token
+        if start_after is not None:
+            args["StartAfter"] = self.key_prefix + validate_key(start_after)
         with self._errors("ListObjectsV2", prefix or None):
             page = self.client.list_objects_v2(**args)
         return self._page(prefix, page)
 
     def iter_objects(
-        self, prefix: str = "", *, page_size: int = 1000
+        self,
+        prefix: str = "",
+        *,
+        page_size: int = 1000,
+        start_after: str | None = None,
+        modified_since: datetime | None = None,
     ) -> Iterator[S3ObjectMetadata]:
-        """Every object under ``prefix``, across all pages (``page_size`` keys each), in order."""
+        """Every object under ``prefix``, across all pages (``page_size`` keys each), in key
+        order; only keys after ``start_after``, and only objects modified after
+        ``modified_since`` (a timezone-aware datetime), when given.
+
+        For a poller ("what is new since my last run"): keep the last key seen and pass it as
+        ``start_after`` when keys grow in order, or keep the run's start time and pass it as
+        ``modified_since`` (S3 lists every key either way; the filter saves the processing).
+        """
+        if modified_since is not None and modified_since.tzinfo is None:
+            raise ConfigurationError(
+                f"modified_since must be timezone-aware (S3 times are UTC), not {modified_since}: "
+                "use datetime.now(UTC) or attach a tzinfo."
+            )
         token: str | None = None
         while True:
-            page = self.list_objects(prefix, max_keys=page_size, continuation_token=token)
-            yield from page.objects
+            page = self.list_objects(
+                prefix,
+                max_keys=page_size,
+                continuation_token=token,
+                start_after=start_after if token is None else None,
+            )
+            for item in page.objects:
+                if modified_since is None or item.last_modified > modified_since:
+                    yield item
             if not page.is_truncated:
                 return
             token = page.next_continuation_token
@@ -593,17 +826,17 @@ class S3Service:
     # -- files and lifecycle --------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _borrow(self, source: IO[bytes]) -> Iterator[IO[bytes]]:
+    def _borrow(self, source: IO[bytes]) -> Iterator[_Borrowed]:
         self._check_binary(source, "source")
         if not isinstance(source, io.RawIOBase):
-            yield cast("IO[bytes]", _Borrowed(source))
+            yield _Borrowed(source)
             return
         # A raw stream may return short reads, which makes s3transfer buffer the whole object;
         # a BufferedReader restores full reads. Detach it afterwards so that it does not close
         # the caller's stream when it is garbage-collected.
         reader = io.BufferedReader(source)
         try:
-            yield cast("IO[bytes]", _Borrowed(reader))
+            yield _Borrowed(cast("IO[bytes]", reader))
         finally:
             reader.detach()
 
@@ -644,15 +877,20 @@ class _Borrowed(io.BufferedIOBase):
     def __init__(self, stream: IO[bytes]) -> None:
         super().__init__()
         self._stream = stream
+        self.read_bytes = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        return self._stream.read(-1 if size is None else size)
+        data = self._stream.read(-1 if size is None else size)
+        self.read_bytes += len(data)
+        return data
 
     def read1(self, size: int = -1) -> bytes:
-        return self._stream.read(size)
+        data = self._stream.read(size)
+        self.read_bytes += len(data)
+        return data
 
     def seekable(self) -> bool:
         return self._stream.seekable()
@@ -662,3 +900,81 @@ class _Borrowed(io.BufferedIOBase):
 
     def tell(self) -> int:
         return self._stream.tell()
+
+
+def _full_crc32(crc32: str) -> dict[str, str]:
+    # The value, and the algorithm it is in: a store keeps the checksum (and moto only does)
+    # when both are sent; for a multipart upload s3transfer makes it the full-object checksum.
+    return {"ChecksumCRC32": crc32, "ChecksumAlgorithm": "CRC32"}
+
+
+def _seekable(stream: object) -> bool:
+    try:
+        return bool(stream.seekable())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _sized(stream: IO[bytes]) -> int | None:
+    """Bytes left in a seekable stream, or ``None`` for one that cannot seek."""
+    if not _seekable(stream):
+        return None
+    try:
+        start = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(start)
+    except (OSError, ValueError):
+        return None
+    return end - start
+
+
+class _WriteCapture:
+    """Keeps the store's answer to the last call of an upload that s3transfer makes in its
+    worker threads (PutObject, or CompleteMultipartUpload), so that ``upload_file`` returns it
+    without a HEAD. One handler pair per client (by unique id); answers are kept only for the
+    keys an upload is waiting on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._count: dict[tuple[str, str], int] = {}
+
+    def _on_params(self, params: dict[str, Any], model: Any, context: Any, **_: Any) -> None:
+        if model.name in ("PutObject", "CompleteMultipartUpload"):
+            target = (params.get("Bucket"), params.get("Key"))
+            if target in self._waiting:
+                context["aivs_write_capture"] = target
+
+    def _on_answer(self, http_response: Any, parsed: Any, context: Any, **_: Any) -> None:
+        target = context.get("aivs_write_capture") if isinstance(context, dict) else None
+        if target is not None and 200 <= getattr(http_response, "status_code", 0) < 300:
+            with self._lock:
+                if target in self._waiting:
+                    self._waiting[target].append(dict(parsed))
+
+    @contextlib.contextmanager
+    def expect(self, client: S3Client, target: tuple[str, str]) -> Iterator[list[dict[str, Any]]]:
+        events = client.meta.events
+        events.register(
+            "before-parameter-build.s3",
+            cast(Any, self._on_params),
+            unique_id="ai-voice-shared-write-capture-params",
+        )
+        events.register(
+            "after-call.s3", cast(Any, self._on_answer), unique_id="ai-voice-shared-write-capture"
+        )
+        with self._lock:
+            answers = self._waiting.setdefault(target, [])
+            self._count[target] = self._count.get(target, 0) + 1
+        try:
+            yield answers
+        finally:
+            with self._lock:
+                self._count[target] -= 1
+                if not self._count[target]:
+                    del self._count[target]
+                    del self._waiting[target]
+
+
+_CAPTURE = _WriteCapture()
+_CHECKSUM_NAMES = ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256")

@@ -33,6 +33,7 @@ EXPORTED = [
     "S3AccessDeniedError",
     "S3BucketNotFoundError",
     "S3DeleteError",
+    "S3IntegrityError",
     "S3ListResponse",
     "S3ObjectExistsError",
     "S3ObjectMetadata",
@@ -41,6 +42,7 @@ EXPORTED = [
     "S3Service",
     "S3ServiceError",
     "S3Settings",
+    "S3WriteResult",
     "TwilioMedia",
     "TwilioRequestValidator",
     "TwilioStatusCallback",
@@ -69,7 +71,9 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
     assert ai_voice_shared_testing.__all__ == [
         "EndpointBackend",
+        "FakeHttpService",
         "FakeLookupServer",
+        "FaultProxy",
         "MissingTestingExtraError",
         "MotoBackend",
         "RecordedLookup",
@@ -80,6 +84,7 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "SeaweedFSBackend",
         "SeaweedFSServer",
         "SeaweedFSUnavailableError",
+        "VirtualTime",
     ]
     assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
 

@@ -25,6 +25,7 @@ VARIABLES = [
     "S3_MULTIPART_THRESHOLD_BYTES",
     "S3_MULTIPART_CHUNK_SIZE_BYTES",
     "S3_MAX_CONCURRENCY",
+    "S3_CHECKSUMS",
 ]
 
 
@@ -51,6 +52,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("S3_MULTIPART_THRESHOLD_BYTES", "16777216", "multipart_threshold_bytes", 16777216),
         ("S3_MULTIPART_CHUNK_SIZE_BYTES", "6291456", "multipart_chunk_size_bytes", 6291456),
         ("S3_MAX_CONCURRENCY", "2", "max_concurrency", 2),
+        ("S3_CHECKSUMS", "when_required", "checksums", "when_required"),
     ],
 )
 def test_each_variable_is_read_from_the_environment(
@@ -78,6 +80,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "multipart_threshold_bytes": 8 * 1024 * 1024,
         "multipart_chunk_size_bytes": 8 * 1024 * 1024,
         "max_concurrency": 10,
+        "checksums": "when_supported",
     }
 
 

@@ -20,6 +20,7 @@ from ai_voice_shared import (
     S3Service,
 )
 from ai_voice_shared.services import s3_service
+from ai_voice_shared.services._s3_integrity import crc32_of
 from tests.shared.services.s3_backends import FaultInjector, MiB, S3Backend
 
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 40
@@ -36,17 +37,36 @@ def digest(path: Path) -> str:
 # -- upload and download --------------------------------------------------------------------
 
 
-def test_uploaded_bytes_come_back_identical_with_their_metadata(s3: S3Service) -> None:
+def test_uploaded_bytes_come_back_identical_with_their_metadata(
+    s3: S3Service, faults: FaultInjector
+) -> None:
     stored = s3.upload_bytes(
         "voice/AC1/MM1.ogg", VOICE, content_type="audio/ogg", metadata={"message-sid": "MM1"}
     )
 
+    assert [c.operation for c in faults.calls] == ["HeadBucket", "PutObject"]  # one write
     assert s3.download_bytes("voice/AC1/MM1.ogg") == VOICE
-    assert stored.key == "voice/AC1/MM1.ogg"
-    assert stored.size == len(VOICE)
+    assert (stored.key, stored.size, stored.already_stored) == (
+        "voice/AC1/MM1.ogg",
+        len(VOICE),
+        False,
+    )
     assert stored.etag == hashlib.md5(VOICE).hexdigest()
-    assert (stored.content_type, stored.metadata) == ("audio/ogg", {"message-sid": "MM1"})
-    assert abs(stored.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
+    assert stored.checksums == {"CRC32": crc32_of(VOICE)}
+    head = s3.head_object("voice/AC1/MM1.ogg")
+    assert (head.content_type, head.metadata) == ("audio/ogg", {"message-sid": "MM1"})
+    assert abs(head.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_what_a_write_used_to_return_still_works_for_a_release_with_a_warning(
+    s3: S3Service,
+) -> None:
+    stored = s3.upload_bytes("voice/MM1.ogg", VOICE, content_type="audio/ogg")
+
+    with pytest.warns(DeprecationWarning, match=r"S3WriteResult\.content_type comes from a HEAD"):
+        assert stored.content_type == "audio/ogg"
+    with pytest.warns(DeprecationWarning, match="will be removed in 0.3"):
+        assert abs(stored.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_a_conditional_write_refuses_to_replace_an_existing_object(s3: S3Service) -> None:
@@ -61,7 +81,8 @@ def test_a_conditional_write_refuses_to_replace_an_existing_object(s3: S3Service
         "voice/MM1.ogg",
         412,
     )
-    assert "already exists and overwrite=False" in str(caught.value)
+    assert "the key holds other content" in str(caught.value)
+    assert "Nothing was overwritten" in str(caught.value)
 
 
 def test_overwrite_true_replaces_the_object(s3: S3Service) -> None:
@@ -145,11 +166,13 @@ def test_copy_object_keeps_content_and_metadata(s3: S3Service) -> None:
     copy = s3.copy_object("a.ogg", "archive/a.ogg")
 
     assert s3.download_bytes("archive/a.ogg") == VOICE
-    assert (copy.key, copy.content_type, copy.metadata) == (
+    assert (copy.key, copy.size, copy.etag) == (
         "archive/a.ogg",
-        "audio/ogg",
-        {"m": "1"},
+        None,
+        hashlib.md5(VOICE).hexdigest(),
     )
+    head = s3.head_object("archive/a.ogg")
+    assert (head.content_type, head.metadata) == ("audio/ogg", {"m": "1"})
 
 
 # -- head, exists and missing things --------------------------------------------------------
@@ -366,3 +389,82 @@ def test_a_bad_key_is_refused_before_any_request(
 def test_a_key_that_is_not_text_is_refused(s3: S3Service) -> None:
     with pytest.raises(InvalidS3KeyError, match="is bytes, not str"):
         s3.download_bytes(b"voice/a.ogg")  # type: ignore[arg-type]
+
+
+# -- one request per write and per read ------------------------------------------------------
+
+
+def test_each_write_and_each_read_is_one_request(
+    s3: S3Service, faults: FaultInjector, make_file: Callable[[str, int], Path], tmp_path: Path
+) -> None:
+    s3.upload_bytes("first.ogg", VOICE)  # the bucket is checked once per service, here
+    faults.calls.clear()
+
+    written = s3.upload_bytes("a.ogg", VOICE)
+    s3.download_bytes("a.ogg")
+    read = s3.download_file("a.ogg", tmp_path / "a.ogg")
+    copied = s3.copy_object("a.ogg", "b.ogg")
+    small = s3.upload_file("c.ogg", make_file("c.ogg", 1000))
+
+    assert [c.operation for c in faults.calls] == [
+        "PutObject",
+        "GetObject",
+        "GetObject",
+        "CopyObject",
+        "PutObject",
+    ]
+    assert written.etag == read.etag == copied.etag == hashlib.md5(VOICE).hexdigest()
+    assert (read.size, read.key) == (len(VOICE), "a.ogg")
+    assert (small.size, set(small.checksums)) == (1000, {"CRC32"})
+
+
+def test_a_multipart_upload_returns_its_answer_without_a_head(
+    s3: S3Service, faults: FaultInjector, make_file: Callable[[str, int], Path]
+) -> None:
+    source = make_file("big.bin", 12 * MiB)
+
+    stored = s3.upload_file("big.bin", source)
+
+    operations = [c.operation for c in faults.calls]
+    assert operations[0] == "HeadBucket"
+    assert operations[1:] == (
+        ["CreateMultipartUpload"] + ["UploadPart"] * 3 + ["CompleteMultipartUpload"]
+    )
+    assert (stored.size, stored.etag.endswith("-3")) == (12 * MiB, True)
+    assert stored.checksums["CRC32"] == crc32_of(source.read_bytes())  # full-object
+
+
+def test_a_conditional_write_whose_answer_was_lost_is_already_stored(
+    s3: S3Service, faults: FaultInjector
+) -> None:
+    faults.fail("PutObject", lose_response=True)  # stored, then the connection reset
+
+    stored = s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)  # botocore retries: 412
+
+    assert (stored.already_stored, stored.created) == (True, False)
+    assert faults.sent.count("PutObject") == 2
+    assert s3.download_bytes("voice/MM1.ogg") == VOICE
+
+
+def test_a_redelivered_conditional_write_of_the_same_bytes_is_already_stored(
+    s3: S3Service,
+) -> None:
+    first = s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)
+    again = s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)
+
+    assert (first.already_stored, again.already_stored) == (False, True)
+    assert again.etag == first.etag
+
+
+def test_listing_for_pollers_starts_after_a_key_and_filters_by_time(s3: S3Service) -> None:
+    for name in ("a", "b", "c", "d"):
+        s3.upload_bytes(f"voice/{name}.ogg", b"x")
+    later = datetime.now(UTC) + timedelta(hours=1)
+
+    after_b = [o.key for o in s3.iter_objects("voice/", start_after="voice/b.ogg", page_size=1)]
+
+    assert after_b == ["voice/c.ogg", "voice/d.ogg"]
+    assert list(s3.iter_objects("voice/", modified_since=later)) == []
+    assert len(list(s3.iter_objects("voice/", modified_since=later - timedelta(days=1)))) == 4
+    with pytest.raises(ConfigurationError, match="must be timezone-aware"):
+        list(s3.iter_objects(modified_since=datetime(2026, 1, 1)))

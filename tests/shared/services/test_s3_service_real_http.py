@@ -41,7 +41,8 @@ def test_the_client_is_configured_for_an_s3_compatible_store(real_s3: S3Service)
     assert config.retries == {"mode": "standard", "total_max_attempts": 5}
     assert config.signature_version == "s3v4"
     assert config.s3 == {"addressing_style": "path"}
-    assert config.request_checksum_calculation == "when_required"
+    assert config.request_checksum_calculation == "when_supported"
+    assert config.response_checksum_validation == "when_supported"
     assert (config.connect_timeout, config.read_timeout) == (5.0, 60.0)
 
 
