@@ -29,6 +29,9 @@ if TYPE_CHECKING:
         InvalidS3KeyError,
         InvalidTwilioPayloadError,
         InvalidTwilioSignatureError,
+        MediaConflictError,
+        MediaDownloadError,
+        MediaTooLargeError,
         S3AccessDeniedError,
         S3BucketNotFoundError,
         S3DeleteError,
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
         S3ObjectExistsError,
         S3ObjectNotFoundError,
         S3ServiceError,
+        TwilioMediaError,
+        UntrustedMediaUrlError,
     )
     from ai_voice_shared.models import (
         CustomerMetadata,
@@ -44,22 +49,32 @@ if TYPE_CHECKING:
         S3ObjectMetadata,
         S3PresignedPost,
         S3WriteResult,
+        StoredMedia,
         TwilioMedia,
         TwilioStatusCallback,
         TwilioWebhookPayload,
     )
     from ai_voice_shared.phone import mask_phone_number, normalize_phone_number
+    from ai_voice_shared.services.async_s3_service import AsyncS3Service
     from ai_voice_shared.services.customer_lookup_client import (
         AsyncCustomerLookupClient,
         CustomerLookupClient,
     )
+    from ai_voice_shared.services.media_ingest import AsyncMediaIngest, MediaIngest
     from ai_voice_shared.services.s3_service import S3Service
-    from ai_voice_shared.settings import CustomerLookupSettings, S3Settings
+    from ai_voice_shared.services.twilio_media_client import (
+        AsyncTwilioMediaClient,
+        TwilioMediaClient,
+    )
+    from ai_voice_shared.settings import CustomerLookupSettings, S3Settings, TwilioSettings
     from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 __all__ = [
     "AiVoiceSharedError",
     "AsyncCustomerLookupClient",
+    "AsyncMediaIngest",
+    "AsyncS3Service",
+    "AsyncTwilioMediaClient",
     "ConfigurationError",
     "CustomerLookupClient",
     "CustomerLookupConnectionError",
@@ -74,6 +89,10 @@ __all__ = [
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
+    "MediaConflictError",
+    "MediaDownloadError",
+    "MediaIngest",
+    "MediaTooLargeError",
     "MessageStatus",
     "S3AccessDeniedError",
     "S3BucketNotFoundError",
@@ -88,10 +107,15 @@ __all__ = [
     "S3ServiceError",
     "S3Settings",
     "S3WriteResult",
+    "StoredMedia",
     "TwilioMedia",
+    "TwilioMediaClient",
+    "TwilioMediaError",
     "TwilioRequestValidator",
+    "TwilioSettings",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
+    "UntrustedMediaUrlError",
     "__version__",
     "mask_phone_number",
     "normalize_phone_number",
@@ -100,6 +124,13 @@ __all__ = [
 # Where each public name lives; the module is imported when the name is first used.
 _MODULES = {
     "AsyncCustomerLookupClient": "services.customer_lookup_client",
+    "AsyncMediaIngest": "services.media_ingest",
+    "AsyncS3Service": "services.async_s3_service",
+    "AsyncTwilioMediaClient": "services.twilio_media_client",
+    "MediaIngest": "services.media_ingest",
+    "StoredMedia": "models",
+    "TwilioMediaClient": "services.twilio_media_client",
+    "TwilioSettings": "settings",
     "CustomerLookupClient": "services.customer_lookup_client",
     "CustomerLookupSettings": "settings",
     "CustomerMetadata": "models",

@@ -311,7 +311,14 @@ def iter_bounded(
     library's clock) has passed between two reads. The caller closes the response.
     """
     decoder = _declared(response, limit)
-    for raw in response.iter_raw():
+    raw_chunks = response.iter_raw()
+    while True:
+        # Each read is guarded by the deadline (our transports honour it at the socket): the
+        # consumer may read at its own pace, so the guard cannot span the whole iteration.
+        with deadline(until) if until is not None else contextlib.nullcontext():
+            raw = next(raw_chunks, None)
+        if raw is None:
+            return
         _check(until)
         yield from decoder.feed(raw)
 
@@ -321,7 +328,12 @@ async def aiter_bounded(
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`iter_bounded`."""
     decoder = _declared(response, limit)
-    async for raw in response.aiter_raw():
+    raw_chunks = response.aiter_raw()
+    while True:
+        with deadline(until) if until is not None else contextlib.nullcontext():
+            raw = await anext(raw_chunks, None)
+        if raw is None:
+            return
         _check(until)
         for chunk in decoder.feed(raw):
             yield chunk

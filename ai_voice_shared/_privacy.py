@@ -15,7 +15,7 @@ import contextvars
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ai_voice_shared.phone import mask_phone_number
@@ -51,21 +51,20 @@ def _spellings(number: str) -> list[tuple[str, str]]:
     ]
 
 
-_SCRUB: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+_SCRUB: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
     "ai_voice_shared_scrub", default=()
 )
 _install_lock = threading.Lock()
 
 
-def _scrub(record: logging.LogRecord, numbers: tuple[str, ...]) -> None:
+def _scrub(record: logging.LogRecord, replacements: tuple[tuple[str, str], ...]) -> None:
     try:
         message = record.getMessage()
     except Exception:  # a record whose args do not fit its format: leave it to logging
         return
     scrubbed = message
-    for number in numbers:
-        for spelling, masked in _spellings(number):
-            scrubbed = scrubbed.replace(spelling, masked)
+    for secret, masked in replacements:
+        scrubbed = scrubbed.replace(secret, masked)
     if scrubbed != message:
         record.msg = scrubbed
         record.args = None
@@ -89,10 +88,13 @@ def _install() -> None:
 
 
 @contextlib.contextmanager
-def scrubbed_logs(*numbers: str) -> Iterator[None]:
-    """Mask ``numbers`` (E.164) in every log record created inside, in this thread or task."""
+def scrubbed_logs(*numbers: str, texts: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Mask ``numbers`` (E.164, in every spelling) in every log record created inside, in this
+    thread or task; ``texts`` maps any other secret text to what replaces it."""
     _install()
-    token = _SCRUB.set(_SCRUB.get() + numbers)
+    replacements = [pair for number in numbers for pair in _spellings(number)]
+    replacements += [(secret, shown) for secret, shown in (texts or {}).items() if secret]
+    token = _SCRUB.set(_SCRUB.get() + tuple(replacements))
     try:
         yield
     finally:

@@ -15,12 +15,17 @@ The hierarchy::
     │   ├── S3ObjectExistsError                    overwrite=False and other content is there
     │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
-    └── CustomerLookupError                        a customer lookup failed (masked number, ...)
-        ├── CustomerNotFoundError                  no customer has that number (404)
-        ├── CustomerLookupStatusError              the server answered an error status
-        ├── CustomerLookupTimeoutError             no answer within the timeout or deadline
-        ├── CustomerLookupConnectionError          the server could not be reached
-        └── CustomerLookupResponseError            a 200 whose body is not CustomerMetadata
+    ├── CustomerLookupError                        a customer lookup failed (masked number, ...)
+    │   ├── CustomerNotFoundError                  no customer has that number (404)
+    │   ├── CustomerLookupStatusError              the server answered an error status
+    │   ├── CustomerLookupTimeoutError             no answer within the timeout or deadline
+    │   ├── CustomerLookupConnectionError          the server could not be reached
+    │   └── CustomerLookupResponseError            a 200 whose body is not CustomerMetadata
+    └── TwilioMediaError                           a media download or ingest failed (url, ...)
+        ├── UntrustedMediaUrlError (also ValueError) not a media URL of the account: no request
+        ├── MediaTooLargeError                     over TWILIO_MEDIA_MAX_BYTES: nothing kept
+        ├── MediaDownloadError                     Twilio or its CDN failed (status, timeout, cut)
+        └── MediaConflictError                     the media's key holds other bytes in S3
 
 Errors that report a bad value also subclass :class:`ValueError`, so code that already catches
 ``ValueError`` around parsing keeps working. Every message says what failed and what to do.
@@ -43,6 +48,9 @@ __all__ = [
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
+    "MediaConflictError",
+    "MediaDownloadError",
+    "MediaTooLargeError",
     "S3AccessDeniedError",
     "S3BucketNotFoundError",
     "S3DeleteError",
@@ -50,6 +58,8 @@ __all__ = [
     "S3ObjectExistsError",
     "S3ObjectNotFoundError",
     "S3ServiceError",
+    "TwilioMediaError",
+    "UntrustedMediaUrlError",
 ]
 
 
@@ -206,3 +216,46 @@ class CustomerLookupConnectionError(CustomerLookupError):
 
 class CustomerLookupResponseError(CustomerLookupError):
     """A 200 whose body is not a valid ``CustomerMetadata`` (not JSON, or fields missing)."""
+
+
+class TwilioMediaError(AiVoiceSharedError):
+    """Downloading or storing a Twilio media item failed.
+
+    ``url`` is the media URL (it carries no secret), ``media_sid`` its ``ME...`` SID when known,
+    ``attempts`` how many requests were sent and ``status`` the last HTTP status, if any.
+    ``retryable`` says whether downloading it again may succeed (a body cut off).
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        media_sid: str | None = None,
+        attempts: int = 0,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.media_sid = media_sid
+        self.attempts = attempts
+        self.status = status
+
+
+class UntrustedMediaUrlError(TwilioMediaError, ValueError):
+    """A media URL that is not a media URL of the configured account at ``TWILIO_API_BASE_URL``
+    (a forged webhook, or a redirect to where credentials must not go). No request was made."""
+
+
+class MediaTooLargeError(TwilioMediaError):
+    """The media is larger than ``TWILIO_MEDIA_MAX_BYTES``; nothing of it was kept or stored."""
+
+
+class MediaDownloadError(TwilioMediaError):
+    """Twilio or its CDN answered an error, timed out, or cut the body off, after retries."""
+
+
+class MediaConflictError(TwilioMediaError):
+    """The media's S3 key already holds other bytes: nothing was overwritten."""

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_PRESIGNED_URL_EXPIRY_SECONDS",
     "CustomerLookupSettings",
     "S3Settings",
+    "TwilioSettings",
     "validate_bucket_name",
 ]
 
@@ -162,6 +163,7 @@ class S3Settings(_EnvSettings):
         validation_alias=_env("S3_MULTIPART_CHUNK_SIZE_BYTES"),
     )
     max_concurrency: int = Field(10, ge=1, le=64, validation_alias=_env("S3_MAX_CONCURRENCY"))
+    max_workers: int = Field(16, ge=1, le=256, validation_alias=_env("S3_MAX_WORKERS"))
     checksums: Literal["when_supported", "when_required"] = Field(
         "when_supported", validation_alias=_env("S3_CHECKSUMS")
     )
@@ -247,3 +249,73 @@ class CustomerLookupSettings(_EnvSettings):
                 "(no query string)"
             )
         return value.rstrip("/")
+
+
+_TWILIO_SID = r"^{prefix}[0-9a-fA-F]{{32}}$"
+
+
+class TwilioSettings(_EnvSettings):
+    """How the services talk to Twilio: the account, its credentials, and the media API.
+
+    Media downloads need ``TWILIO_ACCOUNT_SID`` and either ``TWILIO_AUTH_TOKEN`` or an API key
+    (``TWILIO_API_KEY_SID`` and ``TWILIO_API_KEY_SECRET``); the clients say so when one is
+    missing. Secrets are ``SecretStr``: never in ``repr``, logs or messages.
+    """
+
+    _what: ClassVar[str] = "Twilio settings"
+
+    account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
+    auth_token: SecretStr | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
+    api_key_sid: str | None = Field(None, validation_alias=_env("TWILIO_API_KEY_SID"))
+    api_key_secret: SecretStr | None = Field(None, validation_alias=_env("TWILIO_API_KEY_SECRET"))
+    api_base_url: str = Field(
+        "https://api.twilio.com", validation_alias=_env("TWILIO_API_BASE_URL")
+    )
+    media_max_bytes: int = Field(
+        16 * MiB, ge=1, le=1024 * MiB, validation_alias=_env("TWILIO_MEDIA_MAX_BYTES")
+    )
+    timeout_seconds: float = Field(
+        15.0, gt=0, le=300, validation_alias=_env("TWILIO_TIMEOUT_SECONDS")
+    )
+    connect_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, validation_alias=_env("TWILIO_CONNECT_TIMEOUT_SECONDS")
+    )
+    total_timeout_seconds: float = Field(
+        120.0, gt=0, le=3600, validation_alias=_env("TWILIO_TOTAL_TIMEOUT_SECONDS")
+    )
+    max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("TWILIO_MAX_RETRIES"))
+
+    @field_validator("account_sid")
+    @classmethod
+    def _check_account_sid(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(_TWILIO_SID.format(prefix="AC"), value):
+            raise ValueError(f"{value[:40]!r} is not an account SID ('AC' and 32 hex digits)")
+        return value
+
+    @field_validator("api_key_sid")
+    @classmethod
+    def _check_api_key_sid(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(_TWILIO_SID.format(prefix="SK"), value):
+            raise ValueError(f"{value[:40]!r} is not an API key SID ('SK' and 32 hex digits)")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _check_api_base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s?#@]+$", value.rstrip("/")):
+            raise ValueError(
+                f"{value!r} is not a base URL such as 'https://api.twilio.com' (scheme and host, "
+                "no path, query or credentials)"
+            )
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_api_key_pair(self) -> Self:
+        if (self.api_key_sid is None) is not (self.api_key_secret is None):
+            missing = "SECRET" if self.api_key_secret is None else "SID"
+            raise ValueError(
+                f"TWILIO_API_KEY_{missing} is not set but the other half of the API key is: set "
+                "both TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET, or neither to use "
+                "TWILIO_AUTH_TOKEN"
+            )
+        return self

@@ -26,12 +26,14 @@ if TYPE_CHECKING:
     )
     from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+    from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
 
 __all__ = [
     "EndpointBackend",
     "FakeHttpService",
     "FakeLookupServer",
+    "FakeTwilioApi",
     "FaultProxy",
     "MissingTestingExtraError",
     "MotoBackend",
@@ -49,6 +51,7 @@ __all__ = [
 _MODULES = {
     "FakeHttpService": "http_fakes",
     "FakeLookupServer": "lookup_server",
+    "FakeTwilioApi": "twilio_api",
     "FaultProxy": "fault_proxy",
     "RecordedLookup": "lookup_server",
     "S3Call": "s3_faults",

@@ -155,7 +155,8 @@ def _fakes(args: argparse.Namespace) -> int:
             print(json.dumps({"environment": env, "customers": len(customers)}), flush=True)
         else:
             print(
-                f"# ai-voice-shared fakes: S3 ({args.s3}) and customer lookup on 127.0.0.1,"
+                f"# ai-voice-shared fakes: S3 ({args.s3}), customer lookup and Twilio media on"
+                " 127.0.0.1,"
                 f" {len(customers)} customer(s). Ctrl-C to stop."
             )
             for name, value in env.items():

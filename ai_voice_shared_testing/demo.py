@@ -1,8 +1,10 @@
 """The end-to-end demo: a WhatsApp voice note from webhook to S3, on local fakes.
 
 Every step uses the library as a service would, over real HTTP on 127.0.0.1: the signed webhook
-is verified and parsed, the sender is looked up with ``CustomerLookupClient``, the audio is
-stored with ``S3Service``, listed, and downloaded again through a presigned URL.
+is verified and parsed, the sender is looked up with ``CustomerLookupClient``, the voice note is
+fetched from the (fake) Twilio media API and streamed into S3 with ``MediaIngest``, a
+redelivery of the same webhook stores nothing twice, and the note is listed and downloaded
+again through a presigned URL.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ def run_demo(
     """Run every step, printing each with its timing; return the steps (name, ms, detail)."""
     from ai_voice_shared import (
         CustomerLookupClient,
+        MediaIngest,
         S3Service,
+        TwilioMediaClient,
         TwilioRequestValidator,
         TwilioWebhookPayload,
         mask_phone_number,
     )
-    from ai_voice_shared_testing.factories import TwilioWebhookPayloadFactory, seed_factories
+    from ai_voice_shared_testing.factories import seed_factories
     from ai_voice_shared_testing.strategies import signed_twilio_request
 
     steps: list[dict[str, Any]] = []
@@ -50,14 +54,17 @@ def run_demo(
 
     with step("start the fakes on 127.0.0.1") as record:
         stack = FakeStack(s3=s3, s3_endpoint=s3_endpoint, bucket="aivs-demo-voice-notes").start()
-        record["detail"] = f"S3 ({s3}) {stack.endpoint_url}, lookup {stack.lookup.base_url}"
+        record["detail"] = (
+            f"S3 ({s3}) {stack.endpoint_url}, lookup {stack.lookup.base_url}, "
+            f"Twilio {stack.twilio.api_base_url}"
+        )
     try:
         with step("seed a customer in the fake lookup server") as record:
             customer = stack.lookup.add_customer(SENDER, company_name="Acme Ltd")
             record["detail"] = f"{mask_phone_number(SENDER)} -> {customer.company_name}"
         with step("build a signed WhatsApp voice-note webhook") as record:
             seed_factories(2026)
-            payload = TwilioWebhookPayloadFactory.voice_note(from_=f"whatsapp:{SENDER}")
+            payload = stack.twilio.voice_note(VOICE_NOTE, from_=f"whatsapp:{SENDER}")
             request = signed_twilio_request(payload, url=WEBHOOK_URL, auth_token=AUTH_TOKEN)
             record["detail"] = f"{len(request.body)} bytes, X-Twilio-Signature {request.signature}"
         with step("verify X-Twilio-Signature") as record:
@@ -74,19 +81,25 @@ def run_demo(
             found = lookups.lookup(parsed.from_)
             record["detail"] = f"{found.customer_id} at {found.company_name}"
         settings = stack.s3_settings()
-        with S3Service(settings) as s3_service:
-            key = f"voice/{parsed.account_sid}/{parsed.message_sid}.ogg"
-            with step("store the voice note in S3") as record:
-                stored = s3_service.upload_bytes(
-                    key,
-                    VOICE_NOTE,
-                    content_type=voice.content_type,
-                    metadata={"customer-id": found.customer_id},
-                    overwrite=False,
+        with (
+            S3Service(settings) as s3_service,
+            TwilioMediaClient(stack.twilio.settings()) as media,
+        ):
+            ingest = MediaIngest(s3_service, media)
+            with step("fetch the voice note from Twilio into S3") as record:
+                (stored,) = ingest.ingest(parsed, customer=found)
+                key = stored.key
+                record["detail"] = (
+                    f"s3://{settings.bucket_name}/{key[:30]}... ({stored.size} bytes, "
+                    f"{len(stack.twilio.requests)} Twilio requests)"
                 )
-                record["detail"] = f"s3://{settings.bucket_name}/{key} ({stored.size} bytes)"
+            with step("the same webhook delivered again") as record:
+                (again,) = ingest.ingest(parsed, customer=found)
+                if not again.already_stored:
+                    raise AssertionError("the redelivered voice note was stored twice")
+                record["detail"] = "already stored: nothing written twice"
             with step("list the stored voice notes") as record:
-                listed = [o.key for o in s3_service.iter_objects("voice/")]
+                listed = [o.key for o in s3_service.iter_objects(f"{parsed.account_sid}/")]
                 if key not in listed:
                     raise AssertionError(f"{key} is not listed: {listed}")
                 record["detail"] = f"{len(listed)} object(s)"

@@ -1,9 +1,10 @@
-"""The local fake stack: an S3 server and the live fake lookup server, on 127.0.0.1.
+"""The local fake stack: an S3 server, the fake lookup server and the fake Twilio media API,
+all served live on 127.0.0.1.
 
 What ``ai-voice-shared demo`` and ``ai-voice-shared fakes`` run, usable from scripts too::
 
     with FakeStack(s3="moto") as stack:
-        print(stack.environment())       # S3_ENDPOINT_URL, CUSTOMER_LOOKUP_BASE_URL, ...
+        print(stack.environment())       # S3_ENDPOINT_URL, CUSTOMER_LOOKUP_BASE_URL, TWILIO_...
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared_testing.lookup_server import FakeLookupServer
 from ai_voice_shared_testing.s3_bucket import create_bucket, require
+from ai_voice_shared_testing.twilio_api import FakeTwilioApi
 
 if TYPE_CHECKING:
     from ai_voice_shared.settings import S3Settings
@@ -36,8 +38,9 @@ class FakeStackError(AiVoiceSharedError):
 
 
 class FakeStack:
-    """An S3 server (moto server, SeaweedFS, or a given endpoint) with a bucket, and the fake
-    customer-lookup-server served live. Ports are free ones unless given."""
+    """An S3 server (moto server, SeaweedFS, or a given endpoint) with a bucket, the fake
+    customer-lookup-server and the fake Twilio media API, served live. Ports are free ones
+    unless given."""
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class FakeStack:
         self.bucket = bucket
         self.region = region if s3 != "seaweedfs" else "us-east-1"
         self.lookup = FakeLookupServer()
+        self.twilio = FakeTwilioApi()
         self._moto: Any = None
         self._seaweedfs: SeaweedFSServer | None = None
         self.endpoint_url = ""
@@ -67,6 +71,7 @@ class FakeStack:
         try:
             self._start_s3()
             self.lookup.serve(port=self.lookup_port)
+            self.twilio.serve()
             self._create_bucket()
         except BaseException:
             self.stop()
@@ -140,6 +145,7 @@ class FakeStack:
             "S3_BUCKET_NAME": self.bucket,
             "S3_REGION": self.region,
             "CUSTOMER_LOOKUP_BASE_URL": self.lookup.base_url,
+            **self.twilio.environment(),
         }
         if settings.access_key_id is not None and settings.secret_access_key is not None:
             env["AWS_ACCESS_KEY_ID"] = settings.access_key_id.get_secret_value()
@@ -149,6 +155,7 @@ class FakeStack:
     def stop(self) -> None:
         """Stop everything that was started."""
         self.lookup.stop()
+        self.twilio.stop()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

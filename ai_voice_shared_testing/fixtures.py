@@ -19,7 +19,9 @@ if TYPE_CHECKING:
         AsyncCustomerLookupClient,
         CustomerLookupClient,
     )
+    from ai_voice_shared.services.media_ingest import MediaIngest
     from ai_voice_shared.services.s3_service import S3Service
+    from ai_voice_shared.services.twilio_media_client import TwilioMediaClient
     from ai_voice_shared.settings import S3Settings
     from ai_voice_shared_testing.factories import (
         CustomerMetadataFactory,
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
+    from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
 
 _Fake = TypeVar("_Fake", bound="FakeHttpService")
@@ -40,14 +43,19 @@ __all__ = [
     "async_lookup_client",
     "customer_metadata_factory",
     "live_lookup_server",
+    "live_twilio_api",
     "lookup_client",
     "lookup_env",
     "lookup_server",
+    "media_ingest",
     "s3_bucket",
     "s3_env",
     "s3_object_metadata_factory",
     "s3_service",
     "s3_settings",
+    "twilio_api",
+    "twilio_env",
+    "twilio_media_client",
     "twilio_payload_factory",
     "twilio_status_callback_factory",
 ]
@@ -304,6 +312,64 @@ def lookup_env(
     monkeypatch.setenv("CUSTOMER_LOOKUP_BASE_URL", lookup_server.base_url)
     monkeypatch.delenv("CUSTOMER_LOOKUP_API_KEY", raising=False)
     return lookup_server
+
+
+# -- Twilio media ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def twilio_api(
+    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+) -> Iterator[FakeTwilioApi]:
+    """A fake Twilio media API and CDN that every httpx client reaches (``https://api.twilio.com``
+    itself is intercepted, so factory-built payloads work as they are).
+
+    ``.voice_note(content)``, ``.message(*contents)``, ``.add_media(content)`` register media
+    and build payloads; ``.settings()``, ``.environment()``, ``.account_sid``,
+    ``.auth_token``; ``.fail(503, on="media"|"cdn")``, ``.fail(cut_after=N)``,
+    ``.fail(oversize=N)``, ``.delay(s)``, ``.requests``. Strict: ``Authorization`` reaching the
+    CDN host, requests for unknown media and faults never triggered fail the test at teardown
+    (``@pytest.mark.aivs_twilio(strict=False)`` or ``fail(..., optional=True)`` to opt out).
+    """
+    from ai_voice_shared_testing.twilio_api import FakeTwilioApi
+
+    yield from _http_fake(request, FakeTwilioApi())
+
+
+@pytest.fixture
+def live_twilio_api(twilio_api: FakeTwilioApi) -> FakeTwilioApi:
+    """``twilio_api`` also served over real HTTP on 127.0.0.1 (API and CDN on two ports), for
+    code that does not use httpx or runs in a subprocess; build payloads after requesting it."""
+    twilio_api.serve()
+    return twilio_api
+
+
+@pytest.fixture
+def twilio_env(twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch) -> FakeTwilioApi:
+    """Set ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN`` and ``TWILIO_API_BASE_URL`` to reach
+    ``twilio_api``, for code that builds its clients from the environment."""
+    for name, value in twilio_api.environment().items():
+        monkeypatch.setenv(name, value)
+    for name in ("TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    return twilio_api
+
+
+@pytest.fixture
+def twilio_media_client(twilio_api: FakeTwilioApi) -> Iterator[TwilioMediaClient]:
+    """A ``TwilioMediaClient`` bound to ``twilio_api``; retries wait on the virtual clock."""
+    from ai_voice_shared.services.twilio_media_client import TwilioMediaClient
+
+    with TwilioMediaClient(twilio_api.settings()) as client:
+        yield client
+
+
+@pytest.fixture
+def media_ingest(s3_bucket: S3Bucket, twilio_media_client: TwilioMediaClient) -> MediaIngest:
+    """A ``MediaIngest`` from ``twilio_api`` into ``s3_bucket``: the whole path in one fixture."""
+    from ai_voice_shared.services.media_ingest import MediaIngest
+
+    return MediaIngest(s3_bucket.service, twilio_media_client)
 
 
 # -- factories ------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class RecordedRequest:
     headers: Mapping[str, str]
     status: int
     target: str | None
+    role: str = ""
 
 
 @dataclass
@@ -328,7 +329,9 @@ class FakeHttpService:
         """Why a recorded request should fail a strict test, or ``None``."""
         return None
 
-    def record(self, request: FakeRequest, answer: FakeAnswer, target: str | None) -> None:
+    def record(
+        self, request: FakeRequest, answer: FakeAnswer, target: str | None, role: str
+    ) -> None:
         """Keep the request for :attr:`requests` (subclasses may keep a richer record)."""
         self._state.requests.append(
             RecordedRequest(
@@ -340,6 +343,7 @@ class FakeHttpService:
                 request.headers,
                 answer.status,
                 target,
+                role,
             )
         )
 
@@ -363,7 +367,7 @@ class FakeHttpService:
                     fault.triggered += 1
                     answer = fault.apply(answer)
             answer.delay = self._state.delay
-            self.record(request, answer, target)
+            self.record(request, answer, target, role)
         return answer
 
     # -- interception ---------------------------------------------------------------------------
@@ -489,7 +493,7 @@ class FakeHttpService:
         server = Server(("127.0.0.1", port), Handler)
         self._servers[role] = server
         thread = threading.Thread(
-            target=server.serve_forever, name=f"{self.fake_name}-{role}", daemon=True
+            target=server.serve_forever, args=(0.05,), name=f"{self.fake_name}-{role}", daemon=True
         )
         thread.start()
         self._threads.append(thread)

@@ -225,8 +225,10 @@ class FakeLookupServer(FakeHttpService):
         except InvalidPhoneNumberError:
             return None
 
-    def record(self, request: FakeRequest, answer: FakeAnswer, target: str | None) -> None:
-        super().record(request, answer, target)
+    def record(
+        self, request: FakeRequest, answer: FakeAnswer, target: str | None, role: str
+    ) -> None:
+        super().record(request, answer, target, role)
         values = request.params.get("phone_number")
         self._lookups.append(
             RecordedLookup(

@@ -25,14 +25,19 @@ from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixt
     async_lookup_client,
     customer_metadata_factory,
     live_lookup_server,
+    live_twilio_api,
     lookup_client,
     lookup_env,
     lookup_server,
+    media_ingest,
     s3_bucket,
     s3_env,
     s3_object_metadata_factory,
     s3_service,
     s3_settings,
+    twilio_api,
+    twilio_env,
+    twilio_media_client,
     twilio_payload_factory,
     twilio_status_callback_factory,
 )
@@ -92,6 +97,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "aivs_lookup(*, strict=True, real_sleep=False): lookup_server options; strict=False "
         "turns off the teardown check for stray requests and faults never triggered; "
         "real_sleep=True makes retries and delays wait for real.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "aivs_twilio(*, strict=True, real_sleep=False): twilio_api options; strict=False turns "
+        "off the teardown check for credentials at the CDN, unknown media and faults never "
+        "triggered; real_sleep=True makes retries and delays wait for real.",
     )
     config.addinivalue_line(
         "markers",

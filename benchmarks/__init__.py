@@ -24,6 +24,7 @@ BENCHMARKS = [
     "benchmarks.bucket_clear",
     "benchmarks.s3_streaming",
     "benchmarks.hostile_lookup",
+    "benchmarks.media_ingest",
 ]
 
 

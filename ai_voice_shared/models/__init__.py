@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ai_voice_shared.models._customer import CustomerMetadata
+    from ai_voice_shared.models._media import StoredMedia
     from ai_voice_shared.models._s3 import (
         S3ListResponse,
         S3ObjectMetadata,
@@ -32,6 +33,7 @@ __all__ = [
     "S3ObjectMetadata",
     "S3PresignedPost",
     "S3WriteResult",
+    "StoredMedia",
     "TwilioMedia",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
@@ -44,6 +46,7 @@ _MODULES = {
     "S3ObjectMetadata": "_s3",
     "S3PresignedPost": "_s3",
     "S3WriteResult": "_s3",
+    "StoredMedia": "_media",
     "TwilioMedia": "_twilio",
     "TwilioStatusCallback": "_twilio",
     "TwilioWebhookPayload": "_twilio",

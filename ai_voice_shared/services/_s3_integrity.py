@@ -20,7 +20,14 @@ import zlib
 from collections.abc import Mapping
 from typing import IO, Any
 
-__all__ = ["Verifier", "content_md5", "crc32_of", "crc32_of_stream"]
+__all__ = [
+    "Fingerprint",
+    "Verifier",
+    "b64_crc32",
+    "content_md5",
+    "crc32_of",
+    "crc32_of_stream",
+]
 
 _MD5_ETAG = re.compile(r"^[0-9a-f]{32}$")
 #: Full-object checksums this module can compute itself (CRC32C and CRC64NVME need awscrt).
@@ -29,7 +36,7 @@ _HASHLIB = {"SHA1": "sha1", "SHA256": "sha256"}
 
 def crc32_of(data: bytes | bytearray | memoryview) -> str:
     """The base64 CRC32 of ``data``, as S3 writes it in ``x-amz-checksum-crc32``."""
-    return _b64_crc32(zlib.crc32(data))
+    return b64_crc32(zlib.crc32(data))
 
 
 def crc32_of_stream(stream: IO[bytes], block: int = 1024 * 1024) -> str:
@@ -37,7 +44,7 @@ def crc32_of_stream(stream: IO[bytes], block: int = 1024 * 1024) -> str:
     crc = 0
     while chunk := stream.read(block):
         crc = zlib.crc32(chunk, crc)
-    return _b64_crc32(crc)
+    return b64_crc32(crc)
 
 
 def content_md5(data: bytes | bytearray | memoryview) -> str:
@@ -45,7 +52,8 @@ def content_md5(data: bytes | bytearray | memoryview) -> str:
     return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
 
 
-def _b64_crc32(crc: int) -> str:
+def b64_crc32(crc: int) -> str:
+    """A CRC32 value in base64, as S3 writes it."""
     return base64.b64encode(crc.to_bytes(4, "big")).decode()
 
 
@@ -101,11 +109,58 @@ class Verifier:
         if self.algorithm is None:
             return None
         if self.algorithm == "CRC32":
-            actual = _b64_crc32(self._crc)
+            actual = b64_crc32(self._crc)
         elif self.algorithm == "MD5":
             actual = self._hash.hexdigest()
         else:
             actual = base64.b64encode(self._hash.digest()).decode()
         if actual != self.expected:
             return f"their {self.algorithm} is {actual} where the store's is {self.expected}"
+        return None
+
+
+class Fingerprint:
+    """What identifies bytes that were written: their size, full CRC32 and the ETag a store
+    gives them (the MD5, or the MD5 of the part MD5s and ``-N`` for a multipart upload).
+
+    :meth:`same_as` compares it with a HeadObject answer: ``True`` or ``False`` when that can
+    be told, ``None`` when nothing comparable is stored (no full CRC32, an ETag of another
+    scheme, such as KMS encryption or another part size).
+    """
+
+    def __init__(self, size: int, crc32: str | None, etag: str | None) -> None:
+        self.size = size
+        self.crc32 = crc32
+        self.etag = etag
+
+    @classmethod
+    def of(cls, data: bytes | bytearray) -> Fingerprint:
+        return cls(len(data), crc32_of(data), hashlib.md5(data, usedforsecurity=False).hexdigest())
+
+    @staticmethod
+    def multipart_etag(part_etags: list[str]) -> str:
+        """The ETag S3 gives a multipart upload of parts with these ETags."""
+        digests = b"".join(bytes.fromhex(etag.strip('"')) for etag in part_etags)
+        return f"{hashlib.md5(digests, usedforsecurity=False).hexdigest()}-{len(part_etags)}"
+
+    def same_as(self, head: Mapping[str, Any]) -> bool | None:
+        if int(head.get("ContentLength") or 0) != self.size:
+            return False
+        stored_crc = head.get("ChecksumCRC32")
+        full = str(head.get("ChecksumType") or "FULL_OBJECT") == "FULL_OBJECT"
+        if (
+            self.crc32 is not None
+            and isinstance(stored_crc, str)
+            and "-" not in stored_crc
+            and full
+        ):
+            return stored_crc == self.crc32
+        encrypted = str(head.get("ServerSideEncryption") or "").startswith("aws:kms") or (
+            head.get("SSECustomerAlgorithm") is not None
+        )
+        stored_etag = "" if encrypted else str(head.get("ETag") or "").strip('"')
+        if self.etag is not None and stored_etag == self.etag:
+            return True
+        if self.etag is not None and "-" not in self.etag and _MD5_ETAG.match(stored_etag):
+            return False  # both single-part MD5s, and they differ
         return None

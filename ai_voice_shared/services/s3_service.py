@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import re
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -55,7 +58,9 @@ from ai_voice_shared.models import (
 )
 from ai_voice_shared.services._s3_errors import translate
 from ai_voice_shared.services._s3_integrity import (
+    Fingerprint,
     Verifier,
+    b64_crc32,
     content_md5,
     crc32_of_stream,
 )
@@ -126,7 +131,7 @@ def build_s3_client(settings: S3Settings) -> S3Client:
         retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout_seconds,
         read_timeout=settings.read_timeout_seconds,
-        max_pool_connections=max(10, settings.max_concurrency + 2),
+        max_pool_connections=max(10, settings.max_concurrency + 2, settings.max_workers + 2),
         s3={"addressing_style": "path" if custom else "auto"},
         request_checksum_calculation=checksums,
         response_checksum_validation=checksums,
@@ -298,7 +303,7 @@ class S3Service:
         nothing is written and :class:`S3ObjectExistsError` is raised.
         """
         full = self.full_key(key)
-        body = bytes(data)
+        body = data if isinstance(data, bytes | bytearray) else bytes(data)
         args: dict[str, Any] = {"Bucket": self.bucket, "Key": full, "Body": body}
         args.update(self._extra_args(content_type, metadata))
         if self.settings.checksums == "when_required":
@@ -310,25 +315,198 @@ class S3Service:
             with self._errors("PutObject", key):
                 answer = self.client.put_object(**args)
         except S3ObjectExistsError as exists:
-            return self._already_stored(key, full, body, exists)
+            return self._already_stored(key, full, Fingerprint.of(body), exists)
         return self._written(key, len(body), answer)
 
-    def _already_stored(
-        self, key: str, full: str, body: bytes, exists: S3ObjectExistsError
+    def upload_stream(
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        size: int | None = None,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        overwrite: bool = True,
     ) -> S3WriteResult:
-        """After a refused conditional write: success if the stored bytes are ours."""
+        """Store the bytes an iterable yields (a download, say) without holding them all.
+
+        Up to ``S3_MULTIPART_THRESHOLD_BYTES`` they go in one PutObject. Beyond, as a
+        multipart upload whose parts are half of ``S3_MULTIPART_CHUNK_SIZE_BYTES`` (at least
+        5 MiB, S3's minimum), in two buffers: each part uploads as soon as it is full while
+        the other fills, so two parts can upload at once and the download overlaps them, and
+        memory stays at about one configured part (``size``, when known and small, sizes the
+        buffer exactly). The whole object's CRC32 is sent as its
+        full-object checksum (``S3_CHECKSUMS=when_supported``). ``overwrite=False`` works as
+        for :meth:`upload_bytes` (the same bytes already stored are a success). If the
+        iterable raises, or any request fails, the multipart upload is aborted: no part and
+        no object is left behind, and the error is raised.
+        """
+        full = self.full_key(key)
+        extra = self._extra_args(content_type, metadata)
+        threshold = self.settings.multipart_threshold_bytes
+        part_size = _stream_part_size(self.settings.multipart_chunk_size_bytes)
+        if size is not None and size > threshold:  # known to go multipart: start at once
+            return self._multipart_stream(
+                key, full, extra, overwrite, [], b"", iter(chunks), size=size
+            )
+        first = min(size, threshold) if size is not None else part_size
+        buffered = [_Part(first)]
+        total = 0
+        source = iter(chunks)
+        for chunk in source:
+            total += len(chunk)
+            if total > threshold:
+                return self._multipart_stream(key, full, extra, overwrite, buffered, chunk, source)
+            rest = memoryview(chunk)
+            while rest:
+                if buffered[-1].full:
+                    buffered.append(_Part(part_size))
+                rest = buffered[-1].fill(rest)
+        whole = (
+            buffered[0].data()
+            if len(buffered) == 1
+            else bytearray(b"".join(part.data() for part in buffered))
+        )
+        return self.upload_bytes(
+            key, whole, content_type=content_type, metadata=metadata, overwrite=overwrite
+        )
+
+    def _multipart_stream(
+        self,
+        key: str,
+        full: str,
+        extra: dict[str, Any],
+        overwrite: bool,
+        buffered: list[_Part],
+        chunk: bytes,
+        source: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> S3WriteResult:
+        checked = self.settings.checksums == "when_supported"
+        part_size = _stream_part_size(self.settings.multipart_chunk_size_bytes, size)
+        self._check_bucket()
+        create_args = {"Bucket": self.bucket, "Key": full, **extra}
+        if checked:
+            create_args.update(ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT")
+
+        def create() -> str:
+            with self._errors("CreateMultipartUpload", key):
+                upload_id: str = self.client.create_multipart_upload(**create_args)["UploadId"]
+            return upload_id
+
+        def upload(number: int, body: bytearray) -> dict[str, Any]:
+            args: dict[str, Any] = {
+                "Bucket": self.bucket,
+                "Key": full,
+                "UploadId": created.result(),
+                "PartNumber": number,
+                "Body": body,
+            }
+            if checked:
+                args["ChecksumAlgorithm"] = "CRC32"
+            else:
+                args["ContentMD5"] = content_md5(body)
+            with self._errors("UploadPart", key):
+                answer = self.client.upload_part(**args)
+            checksum = answer.get("ChecksumCRC32")
+            return {"ETag": answer["ETag"], "PartNumber": number} | (
+                {"ChecksumCRC32": checksum} if checksum else {}
+            )
+
+        uploads: list[Future[dict[str, Any]]] = []
+        in_flight: list[tuple[_Part, Future[dict[str, Any]]]] = []
+        crc = 0
+        size = 0
+        # Two buffers in all: each part uploads in a worker as soon as it is full, while the
+        # other buffer fills here; when both are uploading, reading waits for the older one
+        # (the download slows down rather than memory growing).
+        with ThreadPoolExecutor(2, thread_name_prefix="aivs-s3-part") as workers:
+            created = workers.submit(create)  # while the first part fills
+
+            def ship(part: _Part) -> None:
+                nonlocal crc, size
+                body = part.data()
+                crc = zlib.crc32(body, crc)
+                size += len(body)
+                upload_of_part = workers.submit(upload, len(uploads) + 1, body)
+                uploads.append(upload_of_part)
+                in_flight.append((part, upload_of_part))
+
+            def free_buffer() -> _Part:
+                if len(in_flight) < 2:
+                    return _Part(part_size)
+                part, oldest = in_flight.pop(0)
+                oldest.result()
+                part.clear()
+                return part
+
+            try:
+                current: _Part | None = None
+                for piece in buffered:  # what came before the threshold went by
+                    if piece.full:
+                        ship(piece)
+                    else:
+                        current = piece
+                for data in itertools.chain([chunk], source):
+                    rest = memoryview(data)
+                    while rest:
+                        current = current or free_buffer()
+                        rest = current.fill(rest)
+                        if current.full:
+                            ship(current)
+                            current = None
+                if (current is not None and current.used) or not uploads:
+                    ship(current or _Part(0))
+                parts = [done.result() for done in uploads]
+                upload_id = created.result()
+                complete: dict[str, Any] = {
+                    "Bucket": self.bucket,
+                    "Key": full,
+                    "UploadId": upload_id,
+                    "MultipartUpload": {"Parts": parts},
+                }
+                if checked:
+                    complete.update(ChecksumCRC32=b64_crc32(crc), ChecksumType="FULL_OBJECT")
+                if not overwrite:
+                    complete["IfNoneMatch"] = "*"
+                try:
+                    with self._errors("CompleteMultipartUpload", key):
+                        answer = self.client.complete_multipart_upload(**complete)
+                except S3ObjectExistsError as exists:
+                    self._abort(full, upload_id)
+                    etag = Fingerprint.multipart_etag([p["ETag"] for p in parts])
+                    fingerprint = Fingerprint(size, b64_crc32(crc) if checked else None, etag)
+                    return self._already_stored(key, full, fingerprint, exists)
+            except BaseException:
+                for pending in uploads:
+                    pending.cancel()
+                wait(uploads)
+                if created.exception() is None:
+                    self._abort(full, created.result())
+                raise
+        sent = {"ChecksumCRC32": b64_crc32(crc)} if checked else {}
+        return self._written(key, size, {**sent, **answer})
+
+    def _abort(self, full: str, upload_id: str) -> None:
+        # Best effort: the caller is told about the failure that led here, not this one.
+        with contextlib.suppress(BotoCoreError, ClientError):
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=full, UploadId=upload_id)
+
+    def _already_stored(
+        self, key: str, full: str, fingerprint: Fingerprint, exists: S3ObjectExistsError
+    ) -> S3WriteResult:
+        """After a refused conditional write: success if the stored bytes are these."""
         with self._errors("HeadObject", key):
             head = self.client.head_object(Bucket=self.bucket, Key=full, ChecksumMode="ENABLED")
-        verifier = Verifier(head)
-        verifier.update(body)
-        problem = verifier.problem(len(body))
-        if verifier.algorithm is not None and problem is None:
-            return self._written(key, len(body), head, already_stored=True)
+        same = fingerprint.same_as(head)
+        if same:
+            return self._written(key, fingerprint.size, head, already_stored=True)
         why = (
-            f"holds other content ({problem})"
-            if verifier.algorithm is not None
-            else "holds content that cannot be compared with these bytes (no stored checksum, "
-            "not a single-part MD5 ETag), so it is treated as another write's"
+            "holds other content"
+            if same is False
+            else "holds content that cannot be compared with these bytes (no full-object "
+            "checksum, an ETag of another scheme), so it is treated as another write's"
         )
         raise S3ObjectExistsError(
             f"S3 PutObject did not write s3://{self.bucket}/{key}: the key {why}, and "
@@ -902,6 +1080,20 @@ class _Borrowed(io.BufferedIOBase):
         return self._stream.tell()
 
 
+def _stream_part_size(configured: int, size: int | None = None) -> int:
+    """The part size of a streamed upload: two of them in memory at once (one uploading, one
+    filling) are about one configured part, never below S3's 5 MiB minimum. When the size is
+    known, the parts are made even (16 MiB in three parts, not 5+5+5+1), as long as two of
+    them stay within the configured part plus 4 MiB."""
+    minimum = 5 * 1024 * 1024
+    part = max(minimum, configured // 2)
+    if size is not None and size > part:
+        even = -(-size // max(1, size // part))
+        if 2 * even <= configured + 4 * 1024 * 1024:
+            return even
+    return part
+
+
 def _full_crc32(crc32: str) -> dict[str, str]:
     # The value, and the algorithm it is in: a store keeps the checksum (and moto only does)
     # when both are sent; for a multipart upload s3transfer makes it the full-object checksum.
@@ -926,6 +1118,40 @@ def _sized(stream: IO[bytes]) -> int | None:
     except (OSError, ValueError):
         return None
     return end - start
+
+
+class _Part:
+    """One part's bytes, filled in place: a preallocated buffer, so that building a part
+    never reallocates (a growing bytearray briefly holds two copies), and botocore sends it
+    as it is (a bytearray body is not copied)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._buffer = bytearray(capacity)
+        self.used = 0
+
+    @property
+    def full(self) -> bool:
+        return self.used >= self.capacity
+
+    def fill(self, data: memoryview) -> memoryview:
+        """Take what fits of ``data``; return the rest."""
+        take = min(self.capacity - self.used, len(data))
+        self._buffer[self.used : self.used + take] = data[:take]
+        self.used += take
+        return data[take:]
+
+    def data(self) -> bytearray:
+        """The bytes filled so far (the buffer itself, cut to them: no copy)."""
+        if self.used < len(self._buffer):
+            del self._buffer[self.used :]
+        return self._buffer
+
+    def clear(self) -> None:
+        """Make the part empty again, reusing its buffer."""
+        if len(self._buffer) < self.capacity:
+            self._buffer.extend(bytes(self.capacity - len(self._buffer)))
+        self.used = 0
 
 
 class _WriteCapture:

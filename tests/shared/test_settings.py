@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ai_voice_shared import ConfigurationError, CustomerLookupSettings, S3Settings
-from ai_voice_shared.settings import validate_bucket_name
+from ai_voice_shared.settings import TwilioSettings, validate_bucket_name
 
 VARIABLES = [
     "S3_BUCKET_NAME",
@@ -26,6 +26,7 @@ VARIABLES = [
     "S3_MULTIPART_CHUNK_SIZE_BYTES",
     "S3_MAX_CONCURRENCY",
     "S3_CHECKSUMS",
+    "S3_MAX_WORKERS",
 ]
 
 
@@ -53,6 +54,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("S3_MULTIPART_CHUNK_SIZE_BYTES", "6291456", "multipart_chunk_size_bytes", 6291456),
         ("S3_MAX_CONCURRENCY", "2", "max_concurrency", 2),
         ("S3_CHECKSUMS", "when_required", "checksums", "when_required"),
+        ("S3_MAX_WORKERS", "32", "max_workers", 32),
     ],
 )
 def test_each_variable_is_read_from_the_environment(
@@ -80,6 +82,7 @@ def test_the_defaults_are_the_documented_ones() -> None:
         "multipart_threshold_bytes": 8 * 1024 * 1024,
         "multipart_chunk_size_bytes": 8 * 1024 * 1024,
         "max_concurrency": 10,
+        "max_workers": 16,
         "checksums": "when_supported",
     }
 
@@ -366,5 +369,122 @@ def test_an_invalid_lookup_value_names_the_variable(
 
     assert str(caught.value).splitlines()[:2] == [
         "CustomerLookupSettings: the customer lookup settings are invalid:",
+        line,
+    ]
+
+
+# -- TwilioSettings ------------------------------------------------------------------------------
+
+TWILIO_VARIABLES = [
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY_SID",
+    "TWILIO_API_KEY_SECRET",
+    "TWILIO_API_BASE_URL",
+    "TWILIO_MEDIA_MAX_BYTES",
+    "TWILIO_TIMEOUT_SECONDS",
+    "TWILIO_CONNECT_TIMEOUT_SECONDS",
+    "TWILIO_TOTAL_TIMEOUT_SECONDS",
+    "TWILIO_MAX_RETRIES",
+]
+ACCOUNT = "AC" + "0123456789abcdef" * 2
+API_KEY = "SK" + "fedcba9876543210" * 2
+
+
+@pytest.fixture
+def twilio_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in TWILIO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "field", "expected"),
+    [
+        ("TWILIO_ACCOUNT_SID", ACCOUNT, "account_sid", ACCOUNT),
+        ("TWILIO_API_BASE_URL", "http://127.0.0.1:8000/", "api_base_url", "http://127.0.0.1:8000"),
+        ("TWILIO_MEDIA_MAX_BYTES", "5242880", "media_max_bytes", 5242880),
+        ("TWILIO_TIMEOUT_SECONDS", "30", "timeout_seconds", 30.0),
+        ("TWILIO_CONNECT_TIMEOUT_SECONDS", "1.5", "connect_timeout_seconds", 1.5),
+        ("TWILIO_TOTAL_TIMEOUT_SECONDS", "300", "total_timeout_seconds", 300.0),
+        ("TWILIO_MAX_RETRIES", "0", "max_retries", 0),
+    ],
+)
+def test_each_twilio_variable_is_read_from_the_environment(
+    twilio_env: pytest.MonkeyPatch, variable: str, value: str, field: str, expected: object
+) -> None:
+    twilio_env.setenv(variable, value)
+
+    assert getattr(TwilioSettings(), field) == expected
+
+
+def test_the_twilio_defaults_are_the_documented_ones(twilio_env: pytest.MonkeyPatch) -> None:
+    assert TwilioSettings().model_dump() == {
+        "account_sid": None,
+        "auth_token": None,
+        "api_key_sid": None,
+        "api_key_secret": None,
+        "api_base_url": "https://api.twilio.com",
+        "media_max_bytes": 16 * 1024 * 1024,
+        "timeout_seconds": 15.0,
+        "connect_timeout_seconds": 5.0,
+        "total_timeout_seconds": 120.0,
+        "max_retries": 2,
+    }
+
+
+def test_the_twilio_secrets_never_show(twilio_env: pytest.MonkeyPatch) -> None:
+    twilio_env.setenv("TWILIO_AUTH_TOKEN", "token-secret")
+    twilio_env.setenv("TWILIO_API_KEY_SID", API_KEY)
+    twilio_env.setenv("TWILIO_API_KEY_SECRET", "key-secret")
+
+    settings = TwilioSettings()
+
+    assert settings.auth_token is not None
+    assert settings.api_key_secret is not None
+    assert settings.auth_token.get_secret_value() == "token-secret"
+    assert settings.api_key_secret.get_secret_value() == "key-secret"
+    assert "token-secret" not in repr(settings)
+    assert "key-secret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variables", "line"),
+    [
+        (
+            {"TWILIO_ACCOUNT_SID": "AC123"},
+            "- TWILIO_ACCOUNT_SID: 'AC123' is not an account SID ('AC' and 32 hex digits)",
+        ),
+        (
+            {"TWILIO_API_KEY_SID": API_KEY},
+            "- TWILIO_API_KEY_SECRET is not set but the other half of the API key is: set both "
+            "TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET, or neither to use TWILIO_AUTH_TOKEN",
+        ),
+        (
+            {"TWILIO_API_KEY_SID": ACCOUNT, "TWILIO_API_KEY_SECRET": "s"},
+            f"- TWILIO_API_KEY_SID: '{ACCOUNT}' is not an API key SID ('SK' and 32 hex digits)",
+        ),
+        (
+            {"TWILIO_API_BASE_URL": "https://api.twilio.com/2010-04-01"},
+            "- TWILIO_API_BASE_URL: 'https://api.twilio.com/2010-04-01' is not a base URL such "
+            "as 'https://api.twilio.com' (scheme and host, no path, query or credentials)",
+        ),
+        (
+            {"TWILIO_MEDIA_MAX_BYTES": "0"},
+            "- TWILIO_MEDIA_MAX_BYTES: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_an_invalid_twilio_value_names_the_variable(
+    twilio_env: pytest.MonkeyPatch, variables: dict[str, str], line: str
+) -> None:
+    for name, value in variables.items():
+        twilio_env.setenv(name, value)
+
+    with pytest.raises(ConfigurationError) as caught:
+        TwilioSettings()
+
+    assert str(caught.value).splitlines()[:2] == [
+        "TwilioSettings: the Twilio settings are invalid:",
         line,
     ]

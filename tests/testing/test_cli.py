@@ -57,13 +57,14 @@ def test_demo_runs_every_step_and_exits_0() -> None:
         "verify X-Twilio-Signature",
         "parse the payload",
         "look the sender up over HTTP",
-        "store the voice note in S3",
+        "fetch the voice note from Twilio into S3",
+        "the same webhook delivered again",
         "list the stored voice notes",
         "create a presigned URL and download it",
         "stop the fakes",
     ]
     assert all(" ms  " in line for line in steps)
-    assert lines[-1].startswith("All 10 steps passed in ")
+    assert lines[-1].startswith("All 11 steps passed in ")
     assert "+15555550100" not in result.stdout
     assert result.stderr == ""
 
@@ -73,7 +74,7 @@ def test_demo_runs_the_same_flow_on_a_real_seaweedfs_server(weed: object) -> Non
 
     assert result.returncode == 0, result.stderr
     assert "S3 (seaweedfs) http://127.0.0.1:" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith("All 10 steps passed in ")
+    assert result.stdout.splitlines()[-1].startswith("All 11 steps passed in ")
 
 
 def test_demo_json_reports_the_steps_with_timings() -> None:
@@ -81,7 +82,7 @@ def test_demo_json_reports_the_steps_with_timings() -> None:
 
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert len(report["steps"]) == 10
+    assert len(report["steps"]) == 11
     assert all(isinstance(step["ms"], float) for step in report["steps"])
 
 

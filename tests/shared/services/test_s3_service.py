@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -468,3 +469,47 @@ def test_listing_for_pollers_starts_after_a_key_and_filters_by_time(s3: S3Servic
     assert len(list(s3.iter_objects("voice/", modified_since=later - timedelta(days=1)))) == 4
     with pytest.raises(ConfigurationError, match="must be timezone-aware"):
         list(s3.iter_objects(modified_since=datetime(2026, 1, 1)))
+
+
+# -- streamed uploads ----------------------------------------------------------------------
+
+
+def _chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.mark.parametrize(
+    ("length", "known"),
+    [(0, False), (1000, True), (5 * MiB, False), (5 * MiB + 1, False), (12 * MiB + 3, True)],
+    ids=["empty", "small, size known", "at the threshold", "just past it", "12 MiB, size known"],
+)
+def test_a_stream_is_stored_whole_in_one_request_or_in_parts(
+    s3: S3Service, faults: FaultInjector, length: int, known: bool
+) -> None:
+    data = os.urandom(length)
+
+    stored = s3.upload_stream("voice/k.ogg", _chunks(data), size=length if known else None)
+
+    assert s3.download_bytes("voice/k.ogg") == data
+    assert (stored.size, stored.checksums["CRC32"]) == (length, crc32_of(data))
+    writes = {c.operation for c in faults.calls} - {"HeadBucket", "GetObject"}
+    assert writes == (
+        {"PutObject"}
+        if length <= 5 * MiB
+        else {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
+    )
+
+
+def test_a_stream_that_breaks_leaves_no_object_and_no_parts(
+    s3: S3Service, backend: S3Backend, bucket: str
+) -> None:
+    def breaking() -> Iterator[bytes]:
+        yield from _chunks(os.urandom(11 * MiB))
+        raise ConnectionError("the source went away")
+
+    with pytest.raises(ConnectionError, match="the source went away"):
+        s3.upload_stream("voice/k.ogg", breaking())
+
+    assert not s3.exists("voice/k.ogg")
+    assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

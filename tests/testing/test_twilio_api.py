@@ -1,0 +1,144 @@
+"""FakeTwilioApi: Twilio's media API and CDN, strict about credentials; and its fixtures,
+black-box with pytester, as a service would use them."""
+
+from __future__ import annotations
+
+import base64
+import textwrap
+import urllib.request
+
+import httpx
+import pytest
+
+from ai_voice_shared import TwilioMediaClient
+from ai_voice_shared_testing import FakeTwilioApi
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_it_answers_like_twilio_auth_then_a_redirect_to_the_cdn() -> None:
+    with FakeTwilioApi().intercept() as twilio:
+        media = twilio.add_media(b"OggS", content_type="audio/ogg")
+        bare = httpx.get(media.url)
+        wrong = httpx.get(media.url, headers={"Authorization": basic(twilio.account_sid, "no")})
+        right = httpx.get(media.url, auth=(twilio.account_sid, twilio.auth_token))
+        cdn = httpx.get(right.headers["location"])
+
+    assert (bare.status_code, bare.json()["code"]) == (401, 20003)
+    assert wrong.status_code == 401
+    assert right.status_code == 307
+    assert right.headers["location"].startswith("https://media.twiliocdn.aivs.test/")
+    assert (cdn.status_code, cdn.content, cdn.headers["content-type"]) == (
+        200,
+        b"OggS",
+        "audio/ogg",
+    )
+
+
+def test_credentials_reaching_the_cdn_are_a_problem_it_reports() -> None:
+    with FakeTwilioApi().intercept() as twilio:
+        media = twilio.add_media(b"OggS")
+        location = httpx.get(media.url, auth=(twilio.account_sid, twilio.auth_token)).headers[
+            "location"
+        ]
+        # What a leaky client does: the same credentials on the redirect.
+        httpx.get(location, auth=(twilio.account_sid, twilio.auth_token))
+
+    assert twilio.problems() == [
+        "Authorization reached the CDN host: GET "
+        + location.split("media.twiliocdn.aivs.test", 1)[1].split("?", 1)[0]
+        + " on media.twiliocdn.aivs.test carried Twilio credentials; the client forwarded them "
+        "across the redirect (they must go to the media URL at the API only)"
+    ]
+
+
+def test_a_request_for_media_nobody_registered_is_a_problem() -> None:
+    with FakeTwilioApi().intercept() as twilio:
+        url = twilio.add_media(b"x").url[:-32] + "0" * 32
+        assert httpx.get(url, auth=(twilio.account_sid, twilio.auth_token)).status_code == 404
+
+    (problem,) = twilio.problems()
+    assert problem.endswith(
+        "on the API answered 404: no media registered there (add_media() or voice_note() "
+        "registers it)"
+    )
+
+
+def test_served_live_it_works_for_any_http_client_on_two_ports() -> None:
+    with FakeTwilioApi() as twilio:
+        twilio.serve()
+        payload = twilio.voice_note(b"OggS live")
+        assert payload.media[0].url.startswith(twilio.api_base_url)
+        with TwilioMediaClient(twilio.settings()) as client:
+            assert client.download(payload.media[0]) == b"OggS live"
+        request = urllib.request.Request(payload.media[0].url)
+        with pytest.raises(urllib.error.HTTPError, match="401"):
+            urllib.request.urlopen(request)
+
+    assert twilio.url_of("api") != twilio.url_of("cdn")
+
+
+def write(pytester: pytest.Pytester, source: str) -> None:
+    pytester.makepyfile(test_user=textwrap.dedent(source))
+
+
+def test_the_fixtures_give_a_service_the_whole_media_path(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        from ai_voice_shared import MediaIngest, S3Service, TwilioMediaClient
+
+        def test_ingest_from_the_environment(twilio_env, s3_env):
+            payload = twilio_env.voice_note(b"OggS" * 1000, from_="whatsapp:+15555550100")
+            with MediaIngest(S3Service(), TwilioMediaClient()) as ingest:  # built from env
+                (stored,) = ingest.ingest(payload)
+            assert s3_env.get(stored.key) == b"OggS" * 1000
+
+        def test_the_ready_made_ingest(twilio_api, media_ingest, s3_bucket, aivs_clock):
+            payload = twilio_api.voice_note()
+            twilio_api.fail(503, on="cdn", retry_after=20)
+            (stored,) = media_ingest.ingest(payload)
+            assert stored.created and s3_bucket.keys() == [stored.key]
+            assert aivs_clock.waited == 20
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_leak_or_an_unused_fault_fails_the_test_at_teardown(pytester: pytest.Pytester) -> None:
+    write(
+        pytester,
+        """
+        import httpx
+        import pytest
+
+        def test_leaky_client(twilio_api):
+            media = twilio_api.add_media(b"OggS")
+            answer = httpx.get(media.url, auth=(twilio_api.account_sid, twilio_api.auth_token))
+            httpx.get(answer.headers["location"], headers=answer.request.headers)
+            twilio_api.fail(500, on="media", times=2)
+
+        @pytest.mark.aivs_twilio(strict=False)
+        def test_lenient(twilio_api):
+            twilio_api.fail(500)
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*twilio_api: 2 problem(s) at teardown:",
+            "- Authorization reached the CDN host: GET /* on media.twiliocdn.aivs.test carried "
+            "Twilio credentials; the client forwarded them across the redirect (they must go to "
+            "the media URL at the API only)",
+            "- fail(HTTP 500, on='media', times=2) was registered but 2 of its 2 failure(s) never "
+            "happened",
+            "Fix the test, or opt out: @pytest.mark.aivs_twilio(strict=False) for the whole test, "
+            "or fail(..., optional=True) for one fault.",
+        ]
+    )
