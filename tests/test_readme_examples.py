@@ -91,27 +91,55 @@ def _as_module(block: Block) -> tuple[str, str | None]:
     return f"def test_readme_example({fixtures}):\n{body}", None
 
 
-@pytest.mark.parametrize("block", RUNNABLE, ids=[b.id for b in RUNNABLE])
-def test_every_example_runs(block: Block, pytester: pytest.Pytester) -> None:
-    if block.marker == "<!-- example: script -->":
-        script = subprocess.run(
-            [sys.executable, "-c", block.code],
-            capture_output=True,
-            text=True,
-            cwd=pytester.path,
-            timeout=120,
-        )
-        assert script.returncode == 0, script.stdout + script.stderr
-        return
-    module, conftest = _as_module(block)
-    if conftest is not None:
-        pytester.makeconftest(conftest)
-    pytester.makepyfile(test_readme_example=module)
+SCRIPTS = [b for b in RUNNABLE if b.marker == "<!-- example: script -->"]
+TESTS = [b for b in RUNNABLE if b not in SCRIPTS]
 
-    # In a fresh process, as in a service: in-process runs share this one's imports.
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
-    outcomes = result.parseoutcomes()
-    output = "\n".join(result.outlines)
-    assert outcomes.get("passed", 0) >= 1, output
-    assert set(outcomes) <= {"passed", "warnings"}, output
+@pytest.fixture(scope="module")
+def readme_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Every test example in one pytest run in a fresh process, as in a service's suite: each
+    block in a folder of its own (a conftest block applies to its folder only). Returns the
+    outcomes of each block's tests, by block."""
+    root = tmp_path_factory.mktemp("readme")
+    for block in TESTS:
+        folder = root / f"block_{block.line}"
+        folder.mkdir()
+        module, conftest = _as_module(block)
+        (folder / f"test_readme_{block.line}.py").write_text(module)
+        if conftest is not None:
+            (folder / "conftest.py").write_text(conftest)
+    (root / "pytest.ini").write_text("[pytest]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-q", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=600,
+    )
+    outcomes: dict[str, list[str]] = {f"block_{b.line}": [] for b in TESTS}
+    for line in result.stdout.splitlines():
+        word, _, rest = line.partition(" ")
+        if word in ("PASSED", "FAILED", "ERROR") and rest.startswith("block_"):
+            outcomes[rest.split("/", 1)[0]].append(word)
+    outcomes["<output>"] = [result.stdout[-6000:] + result.stderr[-2000:]]
+    return outcomes
+
+
+@pytest.mark.parametrize("block", TESTS, ids=[b.id for b in TESTS])
+def test_every_test_example_passes(block: Block, readme_run: dict[str, list[str]]) -> None:
+    outcomes = readme_run[f"block_{block.line}"]
+    output = readme_run["<output>"][0]
+    assert outcomes, output
+    assert set(outcomes) == {"PASSED"}, output
+
+
+@pytest.mark.parametrize("block", SCRIPTS, ids=[b.id for b in SCRIPTS])
+def test_every_script_example_runs(block: Block, tmp_path: Path) -> None:
+    script = subprocess.run(
+        [sys.executable, "-c", block.code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert script.returncode == 0, script.stdout + script.stderr
