@@ -18,8 +18,10 @@ client, is recorded, and the faults registered for it are answered instead of th
   the quota of a client shared by many tests: one test's faults never change the next one's
   attempt counts.
 
-Limit: a client created before :func:`install` ran (for example at import time, before the
-first ``s3_bucket`` of the run) carries no handlers: faults and recording cannot reach it.
+A client created before :func:`install` ran (at import time, before the first ``s3_bucket``
+of the run, or from a ``boto3.session.Session()`` made then) did not get the built-in handlers;
+it is given them, and moto's when moto is loaded, on its first call after :func:`install`, so
+that it is recorded, faulted and mocked like the others instead of reaching real AWS.
 """
 
 from __future__ import annotations
@@ -157,14 +159,51 @@ def install() -> None:
                 ("provide-client-params.s3", _HOOKS.on_params),
                 ("before-call.s3", _HOOKS.on_call),
                 ("before-send.s3", _HOOKS.on_send, handlers.REGISTER_FIRST),
+                ("creating-client-class", _mark_equipped),
             ]
         )
+        _equip_older_clients_on_first_call()
         # botocore's endpoint sleeps between retries with time.sleep and tells no handler
         # why; this is the one place to skip the wait after a fault we injected.
         botocore.endpoint.time = _BotocoreTime()  # type: ignore[attr-defined]
         _charge_injected_retries_to_the_bucket()
         boto3.DEFAULT_SESSION = None  # built again, with the handlers, on next use
         _HOOKS.installed = True
+
+
+class _Equipped:
+    """Mixed into every client class created after :func:`install`: it has the handlers."""
+
+    _aivs_hooks = True
+
+
+def _mark_equipped(base_classes: list[type], **_: Any) -> None:
+    base_classes.insert(0, _Equipped)
+
+
+def _equip_older_clients_on_first_call() -> None:
+    # botocore gives no way to reach clients that already exist; their calls all go through
+    # BaseClient._make_api_call, so that is where an older client is equipped, once.
+    import sys
+
+    from botocore import client as botocore_client
+
+    original = botocore_client.BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if not getattr(self, "_aivs_hooks", False):
+            events = self.meta.events
+            if self.meta.service_model.service_name == "s3":
+                events.register("provide-client-params.s3", _HOOKS.on_params)
+                events.register("before-call.s3", _HOOKS.on_call)
+                events.register_first("before-send.s3", _HOOKS.on_send)
+            moto = sys.modules.get("moto.core.models")
+            if moto is not None:
+                moto.patch_client(self)  # registers moto's handler unless it has it already
+            self._aivs_hooks = True
+        return original(self, operation_name, api_params)
+
+    botocore_client.BaseClient._make_api_call = _make_api_call  # type: ignore[attr-defined]
 
 
 def _charge_injected_retries_to_the_bucket() -> None:

@@ -696,12 +696,13 @@ class S3Service:
             with os.fdopen(handle, "wb") as stream:
                 for chunk in self._stream(key, full, response, DEFAULT_CHUNK_SIZE, "written"):
                     stream.write(chunk)
+            metadata = self._metadata(key, response)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        return self._metadata(key, response)
+        return metadata
 
     def iter_bytes(self, key: str, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[bytes]:
         """Stream the object in chunks of at most ``chunk_size`` bytes.
@@ -718,16 +719,40 @@ class S3Service:
         return self._stream(key, full, response, chunk_size, "returned")
 
     def _get(self, key: str, full: str, **extra: Any) -> dict[str, Any]:
-        with self._errors("GetObject", key):
-            response: dict[str, Any] = dict(
-                self.client.get_object(
-                    Bucket=self.bucket, Key=full, ChecksumMode="ENABLED", **extra
-                )
-            )
-        return response
+        """A GetObject answer whose headers arrived whole, asked for again (at once, up to
+        S3_MAX_ATTEMPTS) when they did not: a connection cut inside the headers looks to
+        ``http.client`` like their end, and a damaged header breaks botocore's parser."""
+        problem = ""
+        for _ in range(self.settings.max_attempts):
+            with self._errors("GetObject", key):
+                try:
+                    response: dict[str, Any] = dict(
+                        self.client.get_object(
+                            Bucket=self.bucket, Key=full, ChecksumMode="ENABLED", **extra
+                        )
+                    )
+                except ValueError as exc:
+                    if not _raised_in(exc, "botocore"):
+                        raise
+                    problem = f"headers botocore could not read ({exc})"
+                    continue
+            problem = _incomplete_answer(response)
+            if not problem:
+                return response
+            response["Body"].close()
+        raise S3ServiceError(
+            f"S3 GetObject of s3://{self.bucket}/{key} got an answer with {problem}, "
+            f"{self.settings.max_attempts} time(s) in a row: the connection to "
+            f"{self.client.meta.endpoint_url} cuts or corrupts responses. Nothing was read; "
+            "check the network path (a proxy, a load balancer), then retry.",
+            operation="GetObject",
+            bucket=self.bucket,
+            key=key,
+            code="IncompleteResponse",
+        )
 
     def _stream(
-        self, key: str, full: str, response: Mapping[str, Any], chunk_size: int, fate: str
+        self, key: str, full: str, response: dict[str, Any], chunk_size: int, fate: str
     ) -> Iterator[bytes]:
         """The object's bytes from its GET, checked as they pass; after a dropped connection
         the rest is asked for again (a Range GET of the same ETag), up to S3_MAX_ATTEMPTS."""
@@ -753,12 +778,31 @@ class S3Service:
                     break
                 except FlexibleChecksumError as exc:
                     raise self._corrupted(key, verifier, str(exc), fate) from exc
+                except ValueError as exc:
+                    # botocore's own check could not decode the checksum header: damaged on
+                    # the way, so nothing can vouch for these bytes.
+                    if not _raised_in(exc, "botocore"):
+                        raise
+                    unreadable = f"the checksum header is unreadable ({exc})"
+                    raise self._corrupted(key, verifier, unreadable, fate) from exc
                 except (
                     ResponseStreamingError,
                     ReadTimeoutError,
                     IncompleteReadError,
                     ConnectionClosedError,
                 ) as exc:
+                    if received == 0 and resumes + 1 < self.settings.max_attempts:
+                        # Nothing read yet: the cut may have hit the headers, whose values then
+                        # cannot be trusted. Ask for the whole object again, headers included;
+                        # the caller's response becomes the new one (its metadata is used).
+                        resumes += 1
+                        body.close()
+                        fresh = self._get(key, full)
+                        response.clear()
+                        response.update(fresh)
+                        verifier = Verifier(response)
+                        body = response["Body"]
+                        continue
                     if resumes + 1 >= self.settings.max_attempts or received >= verifier.size:
                         raise S3ServiceError(
                             f"S3 GetObject of s3://{self.bucket}/{key} lost its connection "
@@ -1098,6 +1142,28 @@ def _full_crc32(crc32: str) -> dict[str, str]:
     # The value, and the algorithm it is in: a store keeps the checksum (and moto only does)
     # when both are sent; for a multipart upload s3transfer makes it the full-object checksum.
     return {"ChecksumCRC32": crc32, "ChecksumAlgorithm": "CRC32"}
+
+
+def _raised_in(exc: BaseException, package: str) -> bool:
+    """Whether ``exc`` was raised inside ``package`` (by its code or what it called), so that
+    a ``ValueError`` from botocore reading a damaged answer is told from one of ours."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if str(frame.tb_frame.f_globals.get("__name__", "")).startswith(package + "."):
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _incomplete_answer(response: Mapping[str, Any]) -> str:
+    """What a GetObject answer lacks that every whole one has, or ``""``."""
+    if not isinstance(response.get("ContentLength"), int):
+        return "no Content-Length header"
+    if not response.get("ETag"):
+        return "no ETag header"
+    if not isinstance(response.get("LastModified"), datetime):
+        return "no Last-Modified header"
+    return ""
 
 
 def _seekable(stream: object) -> bool:

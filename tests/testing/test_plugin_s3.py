@@ -425,6 +425,48 @@ def test_faults_and_calls_reach_every_client_the_code_under_test_builds(
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_a_client_built_at_import_time_is_mocked_recorded_and_faulted_like_the_others(
+    pytester: pytest.Pytester,
+) -> None:
+    # Found by an attack: such a client missed moto's handler and sent its requests to AWS.
+    pytester.makeconftest(
+        """
+        import botocore.httpsession
+
+        def _no_network(self, request):
+            raise RuntimeError(f"REAL NETWORK REQUEST to {request.url}")
+
+        botocore.httpsession.URLLib3Session.send = _no_network
+        """
+    )
+    write(
+        pytester,
+        """
+        import boto3
+        import pytest
+
+        s3 = boto3.client("s3", region_name="eu-west-1")  # service code, at import
+        SESSION = boto3.session.Session()                 # a session at import, a client later
+
+        def test_module_level_client(s3_bucket):
+            s3_bucket.fail("PutObject", code="SlowDown", status=503)
+            s3.put_object(Bucket=s3_bucket.name, Key="voice/a.ogg", Body=b"OggS")
+            assert [c.operation for c in s3_bucket.calls] == ["PutObject"]
+            assert s3_bucket.get("voice/a.ogg") == b"OggS"
+
+        def test_client_from_a_module_level_session(s3_bucket):
+            client = SESSION.client("s3", region_name="eu-west-1")
+            s3_bucket.fail("GetObject", code="AccessDenied", status=403)
+            client.put_object(Bucket=s3_bucket.name, Key="a", Body=b"1")
+            with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+                client.get_object(Bucket=s3_bucket.name, Key="a")
+            assert [c.operation for c in s3_bucket.calls] == ["PutObject", "GetObject"]
+        """,
+    )
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
 def test_retries_after_injected_faults_wait_on_the_virtual_clock(
     pytester: pytest.Pytester,
 ) -> None:
