@@ -195,6 +195,12 @@ class S3Settings(_EnvSettings):
                 f"{value.encode('utf-8', 'backslashreplace').decode()!r} contains a control "
                 "character or a lone surrogate"
             )
+        if value and any(part in (".", "..") for part in re.split(r"[/\\]", value.rstrip("/"))):
+            raise ValueError(
+                f"{value!r} has a '.' or '..' segment: every stored key would carry it, and "
+                "tools that map keys to paths resolve it (use a plain prefix such as "
+                "'tenant-a')"
+            )
         if value and not value.endswith("/"):
             value += "/"  # a prefix is a folder: "voice" means "voice/", never "voicea.ogg"
         return value
@@ -284,6 +290,23 @@ class TwilioSettings(_EnvSettings):
         120.0, gt=0, le=3600, validation_alias=_env("TWILIO_TOTAL_TIMEOUT_SECONDS")
     )
     max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("TWILIO_MAX_RETRIES"))
+    webhook_base_url: str | None = Field(None, validation_alias=_env("TWILIO_WEBHOOK_BASE_URL"))
+    trust_forwarded_headers: bool = Field(
+        False, validation_alias=_env("TWILIO_TRUST_FORWARDED_HEADERS")
+    )
+
+    @field_validator("webhook_base_url")
+    @classmethod
+    def _check_webhook_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#@]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                f"{value!r} is not the public base URL Twilio calls, such as "
+                "'https://voice.example.com' or 'https://example.com/voice' (no query or "
+                "fragment: Twilio does not sign the #connection overrides)"
+            )
+        return value.rstrip("/")
 
     @field_validator("account_sid")
     @classmethod

@@ -63,13 +63,22 @@ def create_bucket(client: S3Client, name: str, region: str) -> None:
 
 
 def empty_bucket(client: S3Client, name: str) -> None:
-    """Abort unfinished multipart uploads and delete every object; the bucket stays."""
+    """Abort unfinished multipart uploads and delete every object, every version of it and
+    every delete marker (a test may have switched versioning on); the bucket stays."""
     for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
         client.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
-        keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+    # ListObjectVersions lists current objects too (version "null" when never versioned), so
+    # one listing serves both kinds of bucket.
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
+        entries: list[Any] = []
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            entry = {"Key": item["Key"]}
+            if item.get("VersionId") not in (None, "null"):
+                entry["VersionId"] = item["VersionId"]
+            entries.append(entry)
+        for start in range(0, len(entries), 1000):
+            batch = entries[start : start + 1000]
+            client.delete_objects(Bucket=name, Delete={"Objects": batch, "Quiet": True})
 
 
 def destroy_bucket(client: S3Client, name: str) -> None:

@@ -23,7 +23,7 @@ import io
 import itertools
 import os
 import re
-import tempfile
+import secrets
 import threading
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -81,6 +81,8 @@ _DELETE_BATCH = 1000
 #: C0 controls, DEL and C1 controls (U+0080 to U+009F, such as NEL and CSI).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Where a tool mapping keys to paths cuts segments: '/' everywhere, '\\' on Windows too.
+_SEPARATORS = re.compile(r"[/\\]")
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
 
@@ -89,7 +91,8 @@ def validate_key(key: object) -> str:
     """Return ``key`` if S3Service may send it, else raise :class:`InvalidS3KeyError`.
 
     A key is non-empty text without control characters (C0, DEL and C1), is valid UTF-8 (no
-    lone surrogate), does not start with ``/`` and has no ``.`` or ``..`` segment: such keys
+    lone surrogate), does not start with ``/`` and has no ``.`` or ``..`` segment (between
+    ``/`` or ``\\``, which Windows tools also read as a separator): such keys
     work on S3 but break every tool that maps keys to paths (s3fs, aws s3 sync, a download to
     disk) and are a path-traversal risk.
     """
@@ -106,7 +109,7 @@ def validate_key(key: object) -> str:
         problem = "contains a control character"
     elif _SURROGATE.search(key):
         problem = "holds a lone surrogate, so it is not valid UTF-8 text"
-    elif any(part in (".", "..") for part in key.split("/")):
+    elif any(part in (".", "..") for part in _SEPARATORS.split(key)):
         problem = "has a '.' or '..' segment (keys are not resolved like paths)"
     if problem:
         raise InvalidS3KeyError(
@@ -561,8 +564,8 @@ class S3Service:
 
         With ``S3_CHECKSUMS=when_supported``, a path or a seekable stream is read once more
         first for its CRC32, sent as the full-object checksum: the store verifies the whole
-        object, and every later read of it is checked. A stream that cannot seek gets
-        per-part checksums only.
+        object, and every later read of it is checked. A stream that cannot seek (a pipe) goes
+        through :meth:`upload_stream`, which computes that CRC32 as the bytes pass.
         """
         full = self.full_key(key)
         extra = self._extra_args(content_type, metadata)
@@ -584,6 +587,16 @@ class S3Service:
         else:
             self._check_binary(source, "source")
             sized = _sized(source)
+            if sized is None and self.settings.checksums == "when_supported":
+                # s3transfer would send per-part checksums only: nothing could check a later
+                # read of the whole object (found by an attack flipping bits on the way back).
+                part = _stream_part_size(self.settings.multipart_chunk_size_bytes)
+                return self.upload_stream(
+                    key,
+                    iter(lambda: source.read(part), b""),
+                    content_type=content_type,
+                    metadata=metadata,
+                )
             if sized is not None and self.settings.checksums == "when_supported":
                 start = source.tell()
                 extra.update(_full_crc32(crc32_of_stream(source)))
@@ -690,7 +703,7 @@ class S3Service:
                 raise
             return self._metadata(key, response)
         target = Path(dest)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        handle, temporary = _temporary_beside(target)
         try:
             response = self._get(key, full)
             with os.fdopen(handle, "wb") as stream:
@@ -908,6 +921,8 @@ class S3Service:
             token = page.next_continuation_token
 
     def _page(self, prefix: str, page: Mapping[str, Any]) -> S3ListResponse:
+        # The key S3_KEY_PREFIX itself ("tenant-a/", the folder marker the S3 console's
+        # "Create folder" makes) is the namespace, not an object in it: it is left out.
         objects = tuple(
             S3ObjectMetadata(
                 key=self._relative(item["Key"]),
@@ -917,8 +932,13 @@ class S3Service:
                 storage_class=item.get("StorageClass") or "STANDARD",
             )
             for item in page.get("Contents", ())
+            if self._relative(item["Key"])
         )
-        prefixes = tuple(self._relative(p["Prefix"]) for p in page.get("CommonPrefixes", ()))
+        prefixes = tuple(
+            relative
+            for relative in (self._relative(p["Prefix"]) for p in page.get("CommonPrefixes", ()))
+            if relative
+        )
         return S3ListResponse(
             bucket=self.bucket,
             prefix=prefix,
@@ -1142,6 +1162,21 @@ def _full_crc32(crc32: str) -> dict[str, str]:
     # The value, and the algorithm it is in: a store keeps the checksum (and moto only does)
     # when both are sent; for a multipart upload s3transfer makes it the full-object checksum.
     return {"ChecksumCRC32": crc32, "ChecksumAlgorithm": "CRC32"}
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new file next to ``target`` for a download, opened for writing.
+
+    Not ``tempfile.mkstemp``: its files are 0600 whatever the umask, and the download would
+    keep that mode; ``os.open`` with 0666 gives what ``open()`` and boto3 give (0644 under the
+    usual umask).
+    """
+    while True:
+        temporary = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.part")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
 
 
 def _raised_in(exc: BaseException, package: str) -> bool:

@@ -184,6 +184,12 @@ INVALID = [
         id="prefix with a leading slash",
     ),
     pytest.param(
+        {"S3_KEY_PREFIX": "tenant-a/.."},
+        "- S3_KEY_PREFIX: 'tenant-a/..' has a '.' or '..' segment: every stored key would carry "
+        "it, and tools that map keys to paths resolve it (use a plain prefix such as 'tenant-a')",
+        id="prefix with a dot-dot segment",
+    ),
+    pytest.param(
         {"S3_MAX_ATTEMPTS": "zero"},
         "- S3_MAX_ATTEMPTS: Input should be a valid integer, unable to parse string as an integer",
         id="attempts not a number",
@@ -386,6 +392,8 @@ TWILIO_VARIABLES = [
     "TWILIO_CONNECT_TIMEOUT_SECONDS",
     "TWILIO_TOTAL_TIMEOUT_SECONDS",
     "TWILIO_MAX_RETRIES",
+    "TWILIO_WEBHOOK_BASE_URL",
+    "TWILIO_TRUST_FORWARDED_HEADERS",
 ]
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 API_KEY = "SK" + "fedcba9876543210" * 2
@@ -408,6 +416,13 @@ def twilio_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
         ("TWILIO_CONNECT_TIMEOUT_SECONDS", "1.5", "connect_timeout_seconds", 1.5),
         ("TWILIO_TOTAL_TIMEOUT_SECONDS", "300", "total_timeout_seconds", 300.0),
         ("TWILIO_MAX_RETRIES", "0", "max_retries", 0),
+        (
+            "TWILIO_WEBHOOK_BASE_URL",
+            "https://voice.example.com/hooks/",
+            "webhook_base_url",
+            "https://voice.example.com/hooks",
+        ),
+        ("TWILIO_TRUST_FORWARDED_HEADERS", "true", "trust_forwarded_headers", True),
     ],
 )
 def test_each_twilio_variable_is_read_from_the_environment(
@@ -430,6 +445,8 @@ def test_the_twilio_defaults_are_the_documented_ones(twilio_env: pytest.MonkeyPa
         "connect_timeout_seconds": 5.0,
         "total_timeout_seconds": 120.0,
         "max_retries": 2,
+        "webhook_base_url": None,
+        "trust_forwarded_headers": False,
     }
 
 
@@ -468,6 +485,13 @@ def test_the_twilio_secrets_never_show(twilio_env: pytest.MonkeyPatch) -> None:
             {"TWILIO_API_BASE_URL": "https://api.twilio.com/2010-04-01"},
             "- TWILIO_API_BASE_URL: 'https://api.twilio.com/2010-04-01' is not a base URL such "
             "as 'https://api.twilio.com' (scheme and host, no path, query or credentials)",
+        ),
+        (
+            {"TWILIO_WEBHOOK_BASE_URL": "https://voice.example.com/hook#rc=3"},
+            "- TWILIO_WEBHOOK_BASE_URL: 'https://voice.example.com/hook#rc=3' is not the public "
+            "base URL Twilio calls, such as 'https://voice.example.com' or "
+            "'https://example.com/voice' (no query or fragment: Twilio does not sign the "
+            "#connection overrides)",
         ),
         (
             {"TWILIO_MEDIA_MAX_BYTES": "0"},

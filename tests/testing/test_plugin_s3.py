@@ -62,6 +62,30 @@ ISOLATION = """
 """
 
 
+VERSIONS = """
+
+    def test_clear_removes_every_version_and_delete_marker(s3_bucket):
+        client = s3_bucket.client
+        client.put_bucket_versioning(
+            Bucket=s3_bucket.name, VersioningConfiguration={"Status": "Enabled"}
+        )
+        s3_bucket.put("a", b"1")
+        s3_bucket.put("a", b"2")
+        client.delete_object(Bucket=s3_bucket.name, Key="a")
+        s3_bucket.clear()
+        left = client.list_object_versions(Bucket=s3_bucket.name)
+        assert left.get("Versions", []) == [] and left.get("DeleteMarkers", []) == []
+"""
+
+
+def test_clear_leaves_no_version_behind_when_a_test_switched_versioning_on(
+    pytester: pytest.Pytester,
+) -> None:
+    write(pytester, VERSIONS)
+
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 @pytest.mark.parametrize(
     "order",
     [
@@ -247,11 +271,11 @@ def test_without_the_testing_extra_the_fixture_says_what_to_install(
 def test_the_seaweedfs_backend_runs_the_same_user_tests_on_a_real_server(
     pytester: pytest.Pytester, weed: object
 ) -> None:
-    write(pytester, ISOLATION)
+    write(pytester, ISOLATION + VERSIONS)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--aivs-s3-backend=seaweedfs")
 
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*S3 backend seaweedfs, a weed mini server started on first use"])
 
 

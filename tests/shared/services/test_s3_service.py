@@ -125,6 +125,17 @@ def test_upload_file_refuses_a_text_stream(s3: S3Service) -> None:
         s3.upload_file("k.txt", io.StringIO("text"))  # type: ignore[arg-type]
 
 
+def test_a_downloaded_file_gets_the_mode_open_would_give_it(s3: S3Service, tmp_path: Path) -> None:
+    s3.upload_bytes("k", b"x")
+    old = os.umask(0o022)
+    try:
+        s3.download_file("k", tmp_path / "out.bin")
+    finally:
+        os.umask(old)
+
+    assert (tmp_path / "out.bin").stat().st_mode & 0o777 == 0o644
+
+
 def test_download_file_writes_a_path_or_a_file_object(s3: S3Service, tmp_path: Path) -> None:
     s3.upload_bytes("voice/MM1.ogg", VOICE, content_type="audio/ogg")
     target, buffer = tmp_path / "out.ogg", io.BytesIO()
@@ -299,6 +310,20 @@ def test_the_key_prefix_is_applied_on_the_way_in_and_stripped_on_the_way_out(
     assert tenant.full_key("voice/MM1.ogg") == "tenant-a/voice/MM1.ogg"
 
 
+def test_the_folder_marker_of_the_key_prefix_is_not_listed_as_an_object(
+    backend: S3Backend, bucket: str
+) -> None:
+    # The S3 console's "Create folder" stores "tenant-a/": relative to the prefix, an empty key
+    # (found by an attack: the listing raised pydantic's ValidationError).
+    tenant = S3Service(backend.settings(bucket, key_prefix="tenant-a"), client=backend.client)
+    backend.client.put_object(Bucket=bucket, Key="tenant-a/", Body=b"")
+    tenant.upload_bytes("voice/MM1.ogg", b"x")
+
+    assert [o.key for o in tenant.iter_objects()] == ["voice/MM1.ogg"]
+    assert tenant.list_objects().key_count == 1
+    assert tenant.list_objects(delimiter="/").common_prefixes == ("voice/",)
+
+
 # -- deleting -------------------------------------------------------------------------------
 
 
@@ -368,6 +393,7 @@ def test_an_expiry_beyond_sigv4_limits_is_refused(s3: S3Service, expires_in: int
         ("/voice/a.ogg", "starts with '/'"),
         ("voice/../a.ogg", "has a '.' or '..' segment"),
         ("./a.ogg", "has a '.' or '..' segment"),
+        ("a\\..\\..\\etc\\passwd", "has a '.' or '..' segment"),
         ("voice/a\n.ogg", "contains a control character"),
         ("voice/a\x85.ogg", "contains a control character"),
         ("voice/a\x9b[2J.ogg", "contains a control character"),

@@ -286,3 +286,35 @@ def test_a_bit_flipped_in_a_response_header_gives_the_object_or_a_typed_error(
             proxy.flip(direction="response", after=spelling, offset=0, bit=bit)
         with contextlib.suppress(S3ServiceError):  # typed: corrupted, or a bad answer named so
             assert s3.download_bytes("k") == DATA
+
+
+class Pipe(io.RawIOBase):
+    """A stream that cannot seek, as a pipe from ffmpeg is."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_a_multipart_upload_from_a_stream_that_cannot_seek_is_checked_on_every_read(
+    store: Store, bucket: str, proxy: FaultProxy
+) -> None:
+    # Found by an attack: s3transfer sent per-part checksums only, so a bit flipped on the way
+    # back was returned as data.
+    data = os.urandom(12 * MiB)
+    written = direct(store, bucket).upload_file("big", Pipe(data))
+    s3 = service(store, bucket, proxy, "when_supported")
+    proxy.flip(direction="response", offset=6 * MiB)
+
+    assert written.size == len(data)
+    assert written.etag.endswith("-3")
+    with pytest.raises(S3IntegrityError, match="stored full-object CRC32"):
+        s3.download_bytes("big")
+    assert direct(store, bucket).download_bytes("big") == data
