@@ -47,11 +47,18 @@ RETRIED_STATUSES: Final = frozenset({408, 429})
 
 
 class Clock:
-    """The time every retry loop of the library reads and waits on (the real one)."""
+    """The time every retry loop of the library reads and waits on (the real one).
+
+    ``skew`` is added to :meth:`monotonic`: a test kit's virtual clock that ran ahead sets it
+    when it is removed, so that the library's monotonic time never goes back (a cache entry
+    stored on the virtual clock would otherwise live longer than its TTL afterwards).
+    """
+
+    skew: float = 0.0
 
     def monotonic(self) -> float:
         """Seconds on a monotonic clock (deadlines are measured on it)."""
-        return time.monotonic()
+        return time.monotonic() + self.skew
 
     def time(self) -> float:
         """Seconds since the epoch (an HTTP-date ``Retry-After`` is measured on it)."""

@@ -30,17 +30,26 @@ class VirtualTime(Clock):
 
     ``monotonic()`` and ``time()`` are the real clocks plus every second slept so far; each
     sleep advances them and returns at once (yielding to other threads and tasks).
+
+    Monotonic time never goes back across clocks: each new clock starts where the previous
+    ones ran ahead to, and the real clock put back after one is skewed as far (a client that
+    outlives a test keeps cache entries stamped on its clock; they must not outlive their TTL
+    in the next test).
     """
 
+    _ahead = 0.0  # how far the virtual clocks of this process ran ahead of the real one
+    _ahead_lock = threading.Lock()
+
     def __init__(self) -> None:
-        self._offset = 0.0
+        self._start = VirtualTime._ahead
+        self._offset = self._start
         self._lock = threading.Lock()
         self._previous: Clock | None = None
 
     @property
     def waited(self) -> float:
         """The seconds slept on this clock (what the test did not wait for)."""
-        return self._offset
+        return self._offset - self._start
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds``."""
@@ -52,7 +61,7 @@ class VirtualTime(Clock):
         return time.monotonic() + self._offset
 
     def time(self) -> float:
-        return time.time() + self._offset
+        return time.time() + self._offset - self._start
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
@@ -71,6 +80,10 @@ class VirtualTime(Clock):
     def uninstall(self) -> None:
         """Put back the clock that was in use before :meth:`install`."""
         if self._previous is not None:
+            with VirtualTime._ahead_lock:
+                VirtualTime._ahead = max(VirtualTime._ahead, self._offset)
+                if not isinstance(self._previous, VirtualTime):
+                    self._previous.skew = max(self._previous.skew, VirtualTime._ahead)
             set_clock(self._previous)
             self._previous = None
 
