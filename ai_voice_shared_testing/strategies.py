@@ -9,7 +9,6 @@ you: call ``settings.load_profile("aivs-ci")`` to opt in).
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlencode
@@ -24,9 +23,9 @@ from ai_voice_shared.models import (
     TwilioStatusCallback,
     TwilioWebhookPayload,
 )
-from ai_voice_shared.twilio_signature import SIGNATURE_HEADER, TwilioRequestValidator
 from ai_voice_shared_testing import _realism
 from ai_voice_shared_testing.hypothesis_profiles import register_profiles
+from ai_voice_shared_testing.webhooks import SignedTwilioRequest, signed_twilio_request
 
 __all__ = [
     "SignedTwilioRequest",
@@ -217,12 +216,13 @@ def customer_metadata() -> st.SearchStrategy[CustomerMetadata]:
 
 def s3_keys() -> st.SearchStrategy[str]:
     """Object keys S3Service accepts: ``/``-separated segments of printable characters, never
-    ``.`` or ``..``, no leading ``/``, at most 1024 UTF-8 bytes. Shrinks toward ``a``."""
+    ``.`` or ``..`` (nor between backslashes), no leading ``/``, at most 1024 UTF-8 bytes.
+    Shrinks toward ``a``."""
     segment = st.text(
         st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="/"),
         min_size=1,
         max_size=30,
-    ).filter(lambda s: s not in (".", ".."))
+    ).filter(lambda s: not any(part in (".", "..") for part in s.split("\\")))
     return (
         st.lists(segment, min_size=1, max_size=6)
         .map("/".join)
@@ -251,42 +251,23 @@ def s3_object_metadata() -> st.SearchStrategy[S3ObjectMetadata]:
     )
 
 
-@dataclass(frozen=True)
-class SignedTwilioRequest:
-    """What Twilio sends: the URL it calls, the form body, and headers with the signature."""
-
-    url: str
-    body: bytes
-    headers: dict[str, str]
-
-    @property
-    def signature(self) -> str:
-        return self.headers[SIGNATURE_HEADER]
-
-
-def signed_twilio_request(
-    payload: TwilioWebhookPayload | TwilioStatusCallback, *, url: str, auth_token: str
-) -> SignedTwilioRequest:
-    """The request Twilio would send for ``payload`` to ``url``, signed with ``auth_token``."""
-    pairs = payload.to_form()
-    signature = TwilioRequestValidator(auth_token).compute_signature(url, pairs)
-    return SignedTwilioRequest(
-        url=url,
-        body=urlencode(pairs).encode("ascii"),
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            SIGNATURE_HEADER: signature,
-            "I-Twilio-Idempotency-Token": payload.message_sid,
-        },
-    )
-
-
 @st.composite
 def signed_twilio_requests(
-    draw: st.DrawFn, *, url: str | None = None, auth_token: str | None = None
+    draw: st.DrawFn,
+    *,
+    url: str | None = None,
+    auth_token: str | None = None,
+    payloads: st.SearchStrategy[TwilioWebhookPayload | TwilioStatusCallback] | None = None,
 ) -> SignedTwilioRequest:
-    """Signed requests for generated payloads; ``url`` and ``auth_token`` drawn unless given."""
-    payload = draw(twilio_webhook_payloads())
+    """Signed requests (``.payload`` is what they carry) for payloads drawn from ``payloads``
+    (``twilio_webhook_payloads()`` by default; ``twilio_status_callbacks()`` works too);
+    ``url`` and ``auth_token`` are drawn unless given."""
+    payload = draw(payloads if payloads is not None else twilio_webhook_payloads())
+    if not isinstance(payload, TwilioWebhookPayload | TwilioStatusCallback):
+        raise TypeError(
+            "signed_twilio_requests(payloads=...) must draw TwilioWebhookPayload or "
+            f"TwilioStatusCallback values, and drew a {type(payload).__name__}"
+        )
     chosen_url = url or draw(
         st.sampled_from(
             [

@@ -43,25 +43,27 @@ class VirtualTime(Clock):
     def __init__(self) -> None:
         self._start = VirtualTime._ahead
         self._offset = self._start
+        self._waited = 0.0
         self._lock = threading.Lock()
         self._previous: Clock | None = None
 
     @property
     def waited(self) -> float:
         """The seconds slept on this clock (what the test did not wait for)."""
-        return self._offset - self._start
+        return self._waited
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds``."""
         if seconds > 0:
             with self._lock:
                 self._offset += seconds
+                self._waited += seconds
 
     def monotonic(self) -> float:
         return time.monotonic() + self._offset
 
     def time(self) -> float:
-        return time.time() + self._offset - self._start
+        return time.time() + self._waited
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
