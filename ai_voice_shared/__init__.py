@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ai_voice_shared._version import __version__
 
 if TYPE_CHECKING:
+    from ai_voice_shared.deliveries import DeliveryGuard
     from ai_voice_shared.errors import (
         AiVoiceSharedError,
         ConfigurationError,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         S3ServiceError,
         TwilioMediaError,
         UntrustedMediaUrlError,
+        WebhookBodyTooLargeError,
     )
     from ai_voice_shared.models import (
         CustomerMetadata,
@@ -68,6 +70,8 @@ if TYPE_CHECKING:
     )
     from ai_voice_shared.settings import CustomerLookupSettings, S3Settings, TwilioSettings
     from ai_voice_shared.twilio_signature import TwilioRequestValidator
+    from ai_voice_shared.twiml import messaging_response
+    from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook
 
 __all__ = [
     "AiVoiceSharedError",
@@ -85,6 +89,7 @@ __all__ = [
     "CustomerLookupTimeoutError",
     "CustomerMetadata",
     "CustomerNotFoundError",
+    "DeliveryGuard",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
@@ -115,15 +120,23 @@ __all__ = [
     "TwilioSettings",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
+    "TwilioWebhookVerifier",
     "UntrustedMediaUrlError",
+    "VerifiedWebhook",
+    "WebhookBodyTooLargeError",
     "__version__",
     "mask_phone_number",
+    "messaging_response",
     "normalize_phone_number",
 ]
 
 # Where each public name lives; the module is imported when the name is first used.
 _MODULES = {
     "AsyncCustomerLookupClient": "services.customer_lookup_client",
+    "DeliveryGuard": "deliveries",
+    "TwilioWebhookVerifier": "webhooks",
+    "VerifiedWebhook": "webhooks",
+    "messaging_response": "twiml",
     "AsyncMediaIngest": "services.media_ingest",
     "AsyncS3Service": "services.async_s3_service",
     "AsyncTwilioMediaClient": "services.twilio_media_client",

@@ -5,6 +5,7 @@ The hierarchy::
     AiVoiceSharedError
     ├── ConfigurationError (also ValueError)       a setting or argument is unusable
     ├── InvalidTwilioPayloadError (also ValueError) a webhook body is not a valid Twilio payload
+    │   └── WebhookBodyTooLargeError               a webhook body over the endpoint's limit
     ├── InvalidTwilioSignatureError                X-Twilio-Signature does not match the request
     ├── InvalidS3KeyError (also ValueError)        an object key S3Service refuses to send
     ├── S3ServiceError                             an S3 call failed (operation, bucket, key, ...)
@@ -60,6 +61,7 @@ __all__ = [
     "S3ServiceError",
     "TwilioMediaError",
     "UntrustedMediaUrlError",
+    "WebhookBodyTooLargeError",
 ]
 
 
@@ -76,7 +78,10 @@ class InvalidTwilioPayloadError(AiVoiceSharedError, ValueError):
 
     ``fields`` names the offending wire parameters (``"NumMedia"``, ``"MediaUrl1"``, ...) in the
     order they were reported; ``"<body>"`` stands for a problem with the body as a whole.
+    ``http_status`` is the answer a webhook endpoint gives (400).
     """
+
+    http_status: int = 400
 
     def __init__(self, message: str, *, fields: Sequence[str] = ()) -> None:
         super().__init__(message)
@@ -84,7 +89,23 @@ class InvalidTwilioPayloadError(AiVoiceSharedError, ValueError):
 
 
 class InvalidTwilioSignatureError(AiVoiceSharedError):
-    """The ``X-Twilio-Signature`` header does not match the request it came with."""
+    """The ``X-Twilio-Signature`` header does not match the request it came with.
+
+    ``http_status`` is the answer a webhook endpoint gives (403).
+    """
+
+    http_status: int = 403
+
+
+class WebhookBodyTooLargeError(InvalidTwilioPayloadError):
+    """A webhook body larger than the endpoint accepts, refused before it is read whole
+    (``http_status`` 413); ``limit`` is the accepted size in bytes."""
+
+    http_status: int = 413
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message, fields=["<body>"])
+        self.limit = limit
 
 
 class InvalidS3KeyError(AiVoiceSharedError, ValueError):
@@ -101,7 +122,25 @@ class S3ServiceError(AiVoiceSharedError):
     ``operation`` is the S3 API name (``"PutObject"``), ``bucket`` and ``key`` what it was about
     (``key`` as the caller gave it, without ``S3_KEY_PREFIX``), ``code`` and ``status`` what S3
     answered, and ``request_id`` the id to quote to AWS support. The botocore error is chained.
+    :attr:`transient` says whether the same call later may succeed.
     """
+
+    #: Codes of failures that pass: throttling, a store that is busy or restarting, a
+    #: response cut or corrupted on the way.
+    TRANSIENT_CODES = frozenset(
+        {
+            "SlowDown",
+            "Throttling",
+            "ThrottlingException",
+            "RequestTimeout",
+            "RequestTimeTooSkewed",
+            "InternalError",
+            "ServiceUnavailable",
+            "IncompleteResponse",
+            "ChecksumMismatch",
+            "BadDigest",
+        }
+    )
 
     def __init__(
         self,
@@ -121,6 +160,17 @@ class S3ServiceError(AiVoiceSharedError):
         self.code = code
         self.status = status
         self.request_id = request_id
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying the same call again later may succeed: no answer at all (the
+        connection failed), a 5xx, 408 or 429, or a code of :attr:`TRANSIENT_CODES`. A
+        webhook handler answers such a failure 503, so that Twilio delivers the webhook again."""
+        if self.code in self.TRANSIENT_CODES:
+            return True
+        if self.status is None:
+            return self.code is None
+        return self.status >= 500 or self.status in (408, 429)
 
 
 class S3AccessDeniedError(S3ServiceError):
@@ -223,10 +273,13 @@ class TwilioMediaError(AiVoiceSharedError):
 
     ``url`` is the media URL (it carries no secret), ``media_sid`` its ``ME...`` SID when known,
     ``attempts`` how many requests were sent and ``status`` the last HTTP status, if any.
-    ``retryable`` says whether downloading it again may succeed (a body cut off).
+    ``retryable`` says whether downloading it again at once may succeed (a body cut off);
+    ``transient`` whether a later attempt may (a webhook handler answers 503 so that Twilio
+    delivers the webhook again): Twilio or its CDN failing, timing out or cutting the body.
     """
 
     retryable: bool = False
+    transient: bool = False
 
     def __init__(
         self,

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
+    from ai_voice_shared_testing.webhooks import SignedTwilioRequest, TwilioWebhookSender
 
 __all__ = [
     "EndpointBackend",
@@ -45,6 +46,8 @@ __all__ = [
     "SeaweedFSBackend",
     "SeaweedFSServer",
     "SeaweedFSUnavailableError",
+    "SignedTwilioRequest",
+    "TwilioWebhookSender",
     "VirtualTime",
 ]
 
@@ -58,6 +61,8 @@ _MODULES = {
     "S3FaultInjector": "s3_faults",
     "SeaweedFSServer": "seaweedfs",
     "SeaweedFSUnavailableError": "seaweedfs",
+    "SignedTwilioRequest": "webhooks",
+    "TwilioWebhookSender": "webhooks",
     "VirtualTime": "virtual_time",
 }
 

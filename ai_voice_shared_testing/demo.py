@@ -1,10 +1,10 @@
 """The end-to-end demo: a WhatsApp voice note from webhook to S3, on local fakes.
 
 Every step uses the library as a service would, over real HTTP on 127.0.0.1: the signed webhook
-is verified and parsed, the sender is looked up with ``CustomerLookupClient``, the voice note is
-fetched from the (fake) Twilio media API and streamed into S3 with ``MediaIngest``, a
-redelivery of the same webhook stores nothing twice, and the note is listed and downloaded
-again through a presigned URL.
+is verified and parsed behind a (simulated) TLS proxy and answered with TwiML, the sender is
+looked up with ``CustomerLookupClient``, the voice note is fetched from the (fake) Twilio media
+API and streamed into S3 with ``MediaIngest``, a redelivery of the same webhook stores nothing
+twice, and the note is listed and downloaded again through a presigned URL.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from ai_voice_shared_testing.fake_stack import FakeStack, S3Kind
 __all__ = ["run_demo"]
 
 AUTH_TOKEN = "demo-auth-token-0123456789abcdef"
-WEBHOOK_URL = "https://webhook-handler.example.com/twilio/whatsapp"
+PUBLIC_BASE = "https://webhook-handler.example.com"
+WEBHOOK_URL = f"{PUBLIC_BASE}/twilio/whatsapp"
+INTERNAL_URL = "http://10.0.0.7:8000/twilio/whatsapp"  # the same request, as the app sees it
 SENDER = "+15555550100"
 #: A tiny Ogg page header followed by filler: enough to be recognisably audio/ogg.
 VOICE_NOTE = b"OggS\x00\x02" + bytes(22) + b"OpusHead" + bytes(range(256)) * 16
@@ -34,12 +36,14 @@ def run_demo(
         MediaIngest,
         S3Service,
         TwilioMediaClient,
-        TwilioRequestValidator,
         TwilioWebhookPayload,
+        TwilioWebhookVerifier,
         mask_phone_number,
+        messaging_response,
     )
+    from ai_voice_shared.twiml import TWIML_MEDIA_TYPE
     from ai_voice_shared_testing.factories import seed_factories
-    from ai_voice_shared_testing.strategies import signed_twilio_request
+    from ai_voice_shared_testing.webhooks import signed_twilio_request
 
     steps: list[dict[str, Any]] = []
 
@@ -67,13 +71,18 @@ def run_demo(
             payload = stack.twilio.voice_note(VOICE_NOTE, from_=f"whatsapp:{SENDER}")
             request = signed_twilio_request(payload, url=WEBHOOK_URL, auth_token=AUTH_TOKEN)
             record["detail"] = f"{len(request.body)} bytes, X-Twilio-Signature {request.signature}"
-        with step("verify X-Twilio-Signature") as record:
-            TwilioRequestValidator(AUTH_TOKEN).verify(request.url, request.body, request.signature)
-            record["detail"] = "valid"
-        with step("parse the payload") as record:
-            parsed = TwilioWebhookPayload.from_form(request.body)
+        with step("verify and parse it behind a TLS proxy") as record:
+            # What the app sees behind the proxy: http, an internal host; the public URL is
+            # rebuilt from TWILIO_WEBHOOK_BASE_URL, as the endpoint adapters do.
+            verifier = TwilioWebhookVerifier(auth_token=AUTH_TOKEN, webhook_base_url=PUBLIC_BASE)
+            webhook = verifier.verify(INTERNAL_URL, request.headers, request.body)
+            parsed = webhook.payload
+            assert isinstance(parsed, TwilioWebhookPayload)
             voice = parsed.audio_media[0]
-            record["detail"] = f"{parsed.message_sid}, {voice.content_type}, {parsed.channel}"
+            record["detail"] = f"{parsed.message_sid}, {voice.content_type}, {webhook.public_url}"
+        with step("answer it with TwiML") as record:
+            answer = messaging_response("Thanks! We got your voice note.")
+            record["detail"] = f"{len(answer)} bytes of {TWIML_MEDIA_TYPE}"
         with (
             step("look the sender up over HTTP") as record,
             CustomerLookupClient(stack.lookup.base_url) as lookups,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
+    from ai_voice_shared_testing.webhooks import TwilioWebhookSender
 
 _Fake = TypeVar("_Fake", bound="FakeHttpService")
 
@@ -58,6 +59,7 @@ __all__ = [
     "twilio_media_client",
     "twilio_payload_factory",
     "twilio_status_callback_factory",
+    "twilio_webhook",
 ]
 
 OPT_OUT = (
@@ -370,6 +372,30 @@ def media_ingest(s3_bucket: S3Bucket, twilio_media_client: TwilioMediaClient) ->
     from ai_voice_shared.services.media_ingest import MediaIngest
 
     return MediaIngest(s3_bucket.service, twilio_media_client)
+
+
+@pytest.fixture
+def twilio_webhook(
+    twilio_env: FakeTwilioApi,
+    twilio_payload_factory: type[TwilioWebhookPayloadFactory],
+    twilio_status_callback_factory: type[TwilioStatusCallbackFactory],
+    monkeypatch: pytest.MonkeyPatch,
+) -> TwilioWebhookSender:
+    """Sends the app under test webhooks signed as Twilio does for ``twilio_api``'s account:
+    ``.post(client, path)``, ``.redeliver(client)``, ``.forged(client, path)``,
+    ``.status_callback(client, path)`` (``await .apost(...)`` and friends for an
+    ``httpx.AsyncClient``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
+    (``https://webhooks.aivs.test``) so the app's verifier rebuilds the URL it signs; payloads
+    are built with this test's seeded factories."""
+    from ai_voice_shared_testing.webhooks import TwilioWebhookSender
+
+    sender = TwilioWebhookSender(
+        auth_token=twilio_env.auth_token, account_sid=twilio_env.account_sid
+    )
+    for name, value in sender.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TWILIO_TRUST_FORWARDED_HEADERS", raising=False)
+    return sender
 
 
 # -- factories ------------------------------------------------------------------------------------

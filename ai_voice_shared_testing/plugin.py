@@ -40,6 +40,7 @@ from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixt
     twilio_media_client,
     twilio_payload_factory,
     twilio_status_callback_factory,
+    twilio_webhook,
 )
 
 BACKENDS = ("moto", "seaweedfs", "endpoint")

@@ -94,6 +94,7 @@ class FakeTwilioApi(FakeHttpService):
         self.api_key_sid = api_key_sid
         self.api_key_secret = api_key_secret
         self._media: dict[str, _Media] = {}
+        self._removed: set[str] = set()  # media SIDs whose 404 the test asked for
 
     def __repr__(self) -> str:
         return (
@@ -159,9 +160,11 @@ class FakeTwilioApi(FakeHttpService):
         return TwilioMedia(url=url, content_type=content_type)
 
     def remove_media(self, media_sid: str) -> None:
-        """Stop serving a media item (Twilio answers 404 for it from now on)."""
+        """Stop serving a media item: Twilio answers 404 for it from now on (deleted media),
+        which strict teardown then expects rather than reports."""
         with self._lock:
             self._media.pop(media_sid, None)
+            self._removed.add(media_sid)
 
     def voice_note(
         self, content: bytes = VOICE_NOTE, *, content_type: str = "audio/ogg", **overrides: Any
@@ -194,6 +197,7 @@ class FakeTwilioApi(FakeHttpService):
         with self._lock:
             super().reset()
             self._media = {}
+            self._removed = set()
 
     # -- Twilio's behaviour ---------------------------------------------------------------------
 
@@ -254,7 +258,7 @@ class FakeTwilioApi(FakeHttpService):
                 f"{request.host} carried Twilio credentials; the client forwarded them across "
                 "the redirect (they must go to the media URL at the API only)"
             )
-        if request.status == 404:
+        if request.status == 404 and request.path.rsplit("/", 1)[-1] not in self._removed:
             where = "the CDN" if request.role == "cdn" else "the API"
             return (
                 f"{request.method} {request.path} on {where} answered 404: no media registered "

@@ -25,6 +25,7 @@ BENCHMARKS = [
     "benchmarks.s3_streaming",
     "benchmarks.hostile_lookup",
     "benchmarks.media_ingest",
+    "benchmarks.webhook_adapter",
 ]
 
 

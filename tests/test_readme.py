@@ -8,12 +8,12 @@ import pytest
 
 import ai_voice_shared
 import ai_voice_shared_testing
-from ai_voice_shared.settings import CustomerLookupSettings, S3Settings
+from ai_voice_shared.settings import CustomerLookupSettings, S3Settings, TwilioSettings
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
-def variables(settings: type[S3Settings | CustomerLookupSettings]) -> list[str]:
+def variables(settings: type[S3Settings | CustomerLookupSettings | TwilioSettings]) -> list[str]:
     names: list[str] = []
     for field in settings.model_fields.values():
         alias = field.validation_alias
@@ -29,7 +29,10 @@ def test_every_public_name_is_in_the_readme(name: str) -> None:
     assert f"`{name}" in README
 
 
-@pytest.mark.parametrize("variable", variables(S3Settings) + variables(CustomerLookupSettings))
+@pytest.mark.parametrize(
+    "variable",
+    variables(S3Settings) + variables(CustomerLookupSettings) + variables(TwilioSettings),
+)
 def test_every_setting_variable_is_in_the_readme(variable: str) -> None:
     assert f"`{variable}`" in README
 

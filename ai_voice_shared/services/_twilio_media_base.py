@@ -305,7 +305,7 @@ class BaseTwilioMediaClient:
         where = (
             "Twilio" if response.request.url.host == urlsplit(attempts.url).hostname else "the CDN"
         )
-        return MediaDownloadError(
+        error = MediaDownloadError(
             f"Downloading the media {attempts.media_sid} failed after {attempts.sent} attempt(s): "
             f"{where} ({_without_query(str(response.request.url))}) {why}. {advice}",
             url=attempts.url,
@@ -313,9 +313,11 @@ class BaseTwilioMediaClient:
             attempts=attempts.sent,
             status=status,
         )
+        error.transient = status >= 500 or status in (408, 429)
+        return error
 
     def _transport(self, attempts: MediaAttempts, failure: Exception) -> MediaDownloadError:
-        return MediaDownloadError(
+        error = MediaDownloadError(
             f"Downloading the media {attempts.media_sid} failed after {attempts.sent} attempt(s): "
             f"{attempts.last}. Check the network path to {self.settings.api_base_url} and its "
             "CDN; raise TWILIO_TIMEOUT_SECONDS or TWILIO_MAX_RETRIES for slow links.",
@@ -323,6 +325,8 @@ class BaseTwilioMediaClient:
             media_sid=attempts.media_sid,
             attempts=attempts.sent,
         )
+        error.transient = True
+        return error
 
     def _deadline(
         self, attempts: MediaAttempts, *, waiting: float | None = None
@@ -333,7 +337,7 @@ class BaseTwilioMediaClient:
             if waiting is not None
             else "it has passed"
         )
-        return MediaDownloadError(
+        error = MediaDownloadError(
             f"Gave up downloading the media {attempts.media_sid} after {attempts.sent} "
             f"attempt(s): the total deadline of {total:g} s (TWILIO_TOTAL_TIMEOUT_SECONDS) allows "
             f"no more, as {why}. The last outcome was {attempts.last}.",
@@ -341,6 +345,8 @@ class BaseTwilioMediaClient:
             media_sid=attempts.media_sid,
             attempts=attempts.sent,
         )
+        error.transient = True
+        return error
 
 
 def _without_query(url: str) -> str:

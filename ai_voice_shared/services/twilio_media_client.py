@@ -94,7 +94,7 @@ class _Download:
             media_sid=self.media_sid,
             attempts=self._attempts.sent,
         )
-        error.retryable = not isinstance(failure, UnsupportedEncodingError)
+        error.retryable = error.transient = not isinstance(failure, UnsupportedEncodingError)
         return error
 
 

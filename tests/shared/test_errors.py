@@ -8,6 +8,12 @@ import pytest
 
 import ai_voice_shared
 from ai_voice_shared import errors
+from ai_voice_shared.errors import (
+    InvalidTwilioPayloadError,
+    InvalidTwilioSignatureError,
+    S3ServiceError,
+    WebhookBodyTooLargeError,
+)
 
 EXCEPTIONS = [
     obj
@@ -60,3 +66,34 @@ def test_a_payload_error_carries_the_offending_fields() -> None:
 
     assert error.fields == ("NumMedia", "MediaUrl0")
     assert str(error) == "bad"
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "transient"),
+    [
+        ("SlowDown", 503, True),
+        ("InternalError", 500, True),
+        (None, None, True),  # no answer at all: the connection failed
+        ("IncompleteResponse", None, True),
+        ("ChecksumMismatch", None, True),
+        (None, 502, True),
+        (None, 429, True),
+        ("AccessDenied", 403, False),
+        ("NoSuchBucket", 404, False),
+        ("PreconditionFailed", 412, False),
+        ("SomethingElse", None, False),
+    ],
+)
+def test_an_s3_error_says_whether_a_later_attempt_may_succeed(
+    code: str | None, status: int | None, transient: bool
+) -> None:
+    error = S3ServiceError("x", operation="PutObject", bucket="b", code=code, status=status)
+
+    assert error.transient is transient
+
+
+def test_an_http_status_says_how_a_webhook_endpoint_answers_each_refusal() -> None:
+    assert InvalidTwilioSignatureError("x").http_status == 403
+    assert InvalidTwilioPayloadError("x").http_status == 400
+    assert WebhookBodyTooLargeError("x", limit=10).http_status == 413
+    assert isinstance(WebhookBodyTooLargeError("x", limit=10), InvalidTwilioPayloadError)

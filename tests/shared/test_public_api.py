@@ -28,6 +28,7 @@ EXPORTED = [
     "CustomerLookupTimeoutError",
     "CustomerMetadata",
     "CustomerNotFoundError",
+    "DeliveryGuard",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
@@ -58,9 +59,13 @@ EXPORTED = [
     "TwilioSettings",
     "TwilioStatusCallback",
     "TwilioWebhookPayload",
+    "TwilioWebhookVerifier",
     "UntrustedMediaUrlError",
+    "VerifiedWebhook",
+    "WebhookBodyTooLargeError",
     "__version__",
     "mask_phone_number",
+    "messaging_response",
     "normalize_phone_number",
 ]
 HEAVY = ["boto3", "botocore", "moto", "respx", "hypothesis", "polyfactory"]
@@ -97,6 +102,8 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "SeaweedFSBackend",
         "SeaweedFSServer",
         "SeaweedFSUnavailableError",
+        "SignedTwilioRequest",
+        "TwilioWebhookSender",
         "VirtualTime",
     ]
     assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
@@ -159,3 +166,23 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point() -> None:
     points = importlib.metadata.entry_points(group="pytest11")
 
     assert {p.name: p.value for p in points}["ai_voice_shared"] == "ai_voice_shared_testing.plugin"
+
+
+def test_the_webhook_core_imports_no_web_framework() -> None:
+    loaded = imported_after(
+        "from ai_voice_shared import TwilioWebhookVerifier, DeliveryGuard, messaging_response"
+    )
+
+    assert sorted(loaded.intersection(["starlette", "fastapi", "flask", "werkzeug"])) == []
+
+
+def test_the_webhook_kit_imports_neither_hypothesis_nor_polyfactory() -> None:
+    loaded = imported_after("import ai_voice_shared_testing.webhooks")
+
+    assert sorted(loaded.intersection(["hypothesis", "polyfactory"])) == []
+
+
+def test_each_adapter_imports_only_its_own_framework() -> None:
+    assert "flask" not in imported_after("import ai_voice_shared.adapters.starlette")
+    assert "starlette" not in imported_after("import ai_voice_shared.adapters.flask")
+    assert {"flask", "starlette"}.isdisjoint(imported_after("import ai_voice_shared.adapters.wsgi"))

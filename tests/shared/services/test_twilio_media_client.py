@@ -203,6 +203,17 @@ def test_server_errors_are_retried_from_the_api_with_retry_after_on_the_virtual_
     assert clock.waited == 6
 
 
+def test_a_twilio_outage_past_the_retries_is_transient(twilio: FakeTwilioApi, fetch: Fetch) -> None:
+    payload = twilio.voice_note(NOTE)
+    twilio.fail(503, on="cdn", times=3)
+
+    with pytest.raises(MediaDownloadError, match="HTTP 503") as caught:
+        fetch(payload.media[0])
+
+    assert caught.value.transient  # a webhook handler answers 503: Twilio delivers it again
+    assert not caught.value.retryable
+
+
 def test_wrong_credentials_are_not_retried_and_say_what_to_check(
     twilio: FakeTwilioApi, fetch: Fetch
 ) -> None:
@@ -215,14 +226,17 @@ def test_wrong_credentials_are_not_retried_and_say_what_to_check(
 
     assert (caught.value.status, caught.value.attempts, len(twilio.requests)) == (401, 1, 1)
     assert "wrong-token" not in str(caught.value)
+    assert not caught.value.transient  # a later attempt fails the same way
 
 
 def test_unknown_media_is_a_404_download_error(twilio: FakeTwilioApi, fetch: Fetch) -> None:
     payload = twilio.voice_note(NOTE)
     twilio.remove_media(payload.media[0].media_sid or "")
 
-    with pytest.raises(MediaDownloadError, match="The media does not exist"):
+    with pytest.raises(MediaDownloadError, match="The media does not exist") as caught:
         fetch(payload.media[0])
+
+    assert not caught.value.transient
 
 
 def test_a_body_cut_off_is_fetched_again_by_download_and_raised_by_stream(
@@ -236,6 +250,7 @@ def test_a_body_cut_off_is_fetched_again_by_download_and_raised_by_stream(
     with pytest.raises(MediaDownloadError, match="was cut off after 1000 bytes") as caught:
         fetch(payload.media[0], how="stream")
     assert caught.value.retryable
+    assert caught.value.transient
 
 
 def test_a_cdn_type_that_contradicts_the_webhook_is_refused(
@@ -256,8 +271,12 @@ def test_a_slow_cdn_times_out_on_the_deadline(
     payload = twilio.voice_note(NOTE)
     twilio.delay(100)
 
-    with pytest.raises(MediaDownloadError, match=r"total deadline of 10 s|timed out|ReadTimeout"):
+    with pytest.raises(
+        MediaDownloadError, match=r"total deadline of 10 s|timed out|ReadTimeout"
+    ) as caught:
         fetch(payload.media[0], timeout_seconds=4, total_timeout_seconds=10)
+
+    assert caught.value.transient
 
     assert clock.waited <= 10
 

@@ -1,0 +1,193 @@
+"""Twilio webhooks in Starlette and FastAPI: a dependency that verifies and parses, and TwiML.
+
+    from fastapi import Depends, FastAPI
+    from ai_voice_shared import TwilioWebhookPayload
+    from ai_voice_shared.adapters.starlette import TwiMLResponse, twilio_payload
+
+    app = FastAPI()
+
+    @app.post("/twilio/webhook")
+    async def webhook(payload: TwilioWebhookPayload = Depends(twilio_payload())) -> TwiMLResponse:
+        return TwiMLResponse("Got it")
+
+A forged request is answered 403, a malformed body 400, an oversized one 413, each with the
+library's message (and logged at WARNING); the endpoint runs only for verified webhooks.
+``request.state.twilio_webhook`` holds the :class:`~ai_voice_shared.webhooks.VerifiedWebhook`
+(idempotency token, public URL, raw body). Without FastAPI, ``await verify_request(request)``
+does the same and raises the typed errors. Install with ``ai-voice-shared[starlette]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+from ai_voice_shared.adapters._framework import missing
+from ai_voice_shared.errors import InvalidTwilioPayloadError, InvalidTwilioSignatureError
+from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
+from ai_voice_shared.twiml import TWIML_MEDIA_TYPE, messaging_response
+from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook
+
+try:
+    from starlette.datastructures import FormData
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+    raise missing("starlette", "starlette") from exc
+
+__all__ = [
+    "TwiMLResponse",
+    "asgi_request_url",
+    "twilio_payload",
+    "verified_twilio_webhook",
+    "verify_request",
+]
+
+logger = logging.getLogger("ai_voice_shared.webhooks")
+P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
+
+
+class TwiMLResponse(Response):
+    """A TwiML answer: empty (``TwiMLResponse()``, Twilio sends nothing back) or a reply
+    (``TwiMLResponse("Got it", media_url=...)``), served as ``text/xml``."""
+
+    media_type = TWIML_MEDIA_TYPE
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        media_url: str | None = None,
+        status_code: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(messaging_response(message, media_url=media_url), status_code, headers)
+
+
+def asgi_request_url(scope: Any) -> str:
+    """The URL as the server received it: the raw path (percent-encoding kept, as Twilio
+    signed it), the raw query string, the ``Host`` header."""
+    headers = {key.lower(): value for key, value in scope.get("headers", ())}
+    host = headers.get(b"host", b"").decode("latin-1")
+    scheme = scope.get("scheme", "http")
+    if not host:
+        server = scope.get("server")
+        if server:
+            name, port = server
+            default = {"http": 80, "https": 443}.get(scheme)
+            host = name if port in (None, default) else f"{name}:{port}"
+    raw_path = scope.get("raw_path")
+    if raw_path:
+        # raw_path is what the client sent (root_path included); a server may put the query in it
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+    else:
+        path = quote(scope.get("root_path", "") + scope.get("path", "/"), safe="/:@!$&'()*+,;=~")
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+
+async def verify_request(
+    request: Request,
+    verifier: TwilioWebhookVerifier | None = None,
+    *,
+    model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
+) -> VerifiedWebhook:
+    """Read ``request`` (up to the verifier's ``max_body_bytes``), verify and parse it, or raise
+    the typed errors (each with its ``http_status``). ``verifier`` defaults to
+    :meth:`TwilioWebhookVerifier.from_env`."""
+    checker = verifier if verifier is not None else TwilioWebhookVerifier.from_env()
+    body = await _read_body(request, checker)
+    verified = checker.verify(asgi_request_url(request.scope), request.headers, body, model=model)
+    request.state.twilio_webhook = verified
+    return verified
+
+
+def verified_twilio_webhook(
+    verifier: TwilioWebhookVerifier | None = None,
+    *,
+    model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
+) -> Callable[[Request], Awaitable[VerifiedWebhook]]:
+    """A FastAPI dependency giving the whole :class:`VerifiedWebhook` (for JSON webhooks, or
+    the idempotency token); refused requests are answered as :func:`twilio_payload` does."""
+
+    async def dependency(request: Request) -> VerifiedWebhook:
+        try:
+            return await verify_request(request, verifier, model=model)
+        except (InvalidTwilioSignatureError, InvalidTwilioPayloadError) as exc:
+            logger.warning(
+                "Twilio webhook to %s refused with %d: %s", request.url.path, exc.http_status, exc
+            )
+            raise HTTPException(exc.http_status, detail=str(exc)) from None
+
+    return dependency
+
+
+def twilio_payload(
+    verifier: TwilioWebhookVerifier | None = None,
+    *,
+    model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
+) -> Callable[[Request], Awaitable[P]]:
+    """A FastAPI dependency giving the verified, parsed payload (``model``: the inbound message
+    by default, or :class:`TwilioStatusCallback`). It answers 403 for a request Twilio did not
+    sign, 400 for a signed body that is not a ``model``, 413 for a body over
+    ``max_body_bytes``. ``verifier`` defaults to the ``TWILIO_*`` environment."""
+    verified = verified_twilio_webhook(verifier, model=model)
+
+    async def dependency(request: Request) -> P:
+        webhook = await verified(request)
+        if webhook.payload is None:
+            logger.warning("JSON Twilio webhook to %s refused with 400", request.url.path)
+            raise HTTPException(
+                400,
+                detail=(
+                    "This endpoint takes form webhooks, and a JSON webhook (bodySHA256) came: "
+                    "depend on verified_twilio_webhook() to receive JSON webhooks."
+                ),
+            )
+        return webhook.payload  # type: ignore[return-value]
+
+    return dependency
+
+
+async def _read_body(request: Request, verifier: TwilioWebhookVerifier) -> bytes:
+    limit = verifier.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit():
+        if int(declared) > limit:
+            raise verifier.too_large(int(declared))
+        # The server delivers no more than the declared length (h11 and httptools enforce
+        # it): Starlette's own read is bounded, and caches the body for the endpoint.
+        try:
+            body = await request.body()
+        except RuntimeError as exc:
+            return await _form_body(request, exc)
+        if len(body) > limit:  # a server that does not enforce it
+            raise verifier.too_large(len(body))
+        return body
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise verifier.too_large()
+            chunks.append(chunk)
+    except RuntimeError as exc:
+        return await _form_body(request, exc)
+    body = b"".join(chunks)
+    # Starlette's own cache of the body (Request.body() returns it), so that the endpoint can
+    # still read the body we consumed; there is no public way to put it back.
+    request._body = body
+    return body
+
+
+async def _form_body(request: Request, exc: RuntimeError) -> bytes:
+    """The body when FastAPI read it first, as a form (the endpoint also declares ``Form``
+    fields): rebuilt from the same pairs, which the signature covers."""
+    if str(exc) != "Stream consumed":
+        raise exc
+    form: FormData = await request.form()
+    return urlencode(list(form.multi_items())).encode("ascii")

@@ -1,0 +1,88 @@
+"""Drop redelivered webhooks in a handler that has no store of its own: ``DeliveryGuard``.
+
+Twilio may deliver one webhook more than once (a retry after a timeout or a connection error,
+``#rc=`` in the URL): the same ``MessageSid``, the same ``I-Twilio-Idempotency-Token``. Make
+every side effect idempotent first (``MediaIngest`` is); where one is not, this guard says
+whether a key was handled recently::
+
+    guard = DeliveryGuard(ttl_seconds=3600)
+
+    with guard.once(payload.message_sid) as first:
+        if first:
+            handle(payload)            # only once; a failure here lets a retry through
+
+It is per process: a service with several processes or hosts needs a shared store (Redis,
+a database) for the same promise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from cachetools import TTLCache
+
+from ai_voice_shared._retry import get_clock
+
+__all__ = ["DeliveryGuard"]
+
+
+class DeliveryGuard:
+    """Remembers, for ``ttl_seconds``, the keys handled successfully (at most ``max_size``,
+    the oldest forgotten first). Thread-safe; a key being handled counts as seen, so two
+    deliveries racing each other are handled once."""
+
+    def __init__(self, ttl_seconds: float = 3600.0, *, max_size: int = 100_000) -> None:
+        if ttl_seconds <= 0 or max_size < 1:
+            raise ValueError(
+                f"DeliveryGuard needs ttl_seconds > 0 and max_size >= 1, not {ttl_seconds} "
+                f"and {max_size}"
+            )
+        self._done: TTLCache[str, bool] = TTLCache(
+            max_size, ttl_seconds, timer=lambda: get_clock().monotonic()
+        )
+        self._handling: set[str] = set()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        """Whether the caller should handle ``key``: not handled recently nor being handled.
+        A successful claim must be followed by :meth:`release`."""
+        with self._lock:
+            if key in self._handling or key in self._done:
+                return False
+            self._handling.add(key)
+            return True
+
+    def release(self, key: str, *, handled: bool) -> None:
+        """End a claim: ``handled`` remembers the key; otherwise a redelivery may retry it."""
+        with self._lock:
+            self._handling.discard(key)
+            if handled:
+                self._done[key] = True
+
+    @contextlib.contextmanager
+    def once(self, key: str) -> Iterator[bool]:
+        """``True`` inside for the first delivery of ``key`` (remembered if the block ends
+        without an exception), ``False`` for a redelivery."""
+        first = self.claim(key)
+        if not first:
+            yield False
+            return
+        handled = False
+        try:
+            yield True
+            handled = True
+        finally:
+            self.release(key, handled=handled)
+
+    def seen(self, key: str) -> bool:
+        """Whether ``key`` was handled recently (or is being handled)."""
+        with self._lock:
+            return key in self._handling or key in self._done
+
+    def clear(self) -> None:
+        """Forget every key."""
+        with self._lock:
+            self._done.clear()
+            self._handling.clear()

@@ -1,0 +1,253 @@
+"""A Twilio webhook, verified and parsed, whatever the web framework: ``TwilioWebhookVerifier``.
+
+Given what any framework has (the request's URL, its headers and its raw body), it rebuilds the
+public URL Twilio signed, checks ``X-Twilio-Signature`` and parses the body, or raises the
+library's typed errors (:class:`InvalidTwilioSignatureError`: answer 403;
+:class:`InvalidTwilioPayloadError`: answer 400). The adapters in
+:mod:`ai_voice_shared.adapters` wrap it for Starlette/FastAPI and for WSGI/Flask.
+
+The public URL comes from, in order:
+
+1. ``TWILIO_WEBHOOK_BASE_URL``, the base Twilio calls (``https://voice.example.com``, with a
+   path prefix if a proxy strips one), followed by the request's path and query;
+2. ``X-Forwarded-Proto``, ``X-Forwarded-Host`` and ``X-Forwarded-Port``, only when
+   ``TWILIO_TRUST_FORWARDED_HEADERS`` is on (a proxy you run sets them; anyone else can too);
+3. the request URL as the application sees it.
+
+Twilio signs the URL without its ``#`` connection overrides (a client never sends a fragment);
+the query string is signed as it was sent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from pydantic import SecretStr
+
+from ai_voice_shared._form import form_pairs
+from ai_voice_shared.errors import (
+    ConfigurationError,
+    InvalidTwilioPayloadError,
+    WebhookBodyTooLargeError,
+)
+from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
+from ai_voice_shared.settings import TwilioSettings
+from ai_voice_shared.twilio_signature import SIGNATURE_HEADER, TwilioRequestValidator
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "IDEMPOTENCY_HEADER",
+    "TwilioWebhookVerifier",
+    "VerifiedWebhook",
+    "header",
+]
+
+#: The header Twilio repeats on every delivery of one webhook (its retries included).
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+#: The largest webhook body accepted by default. Twilio's largest form bodies (a 1,600-character
+#: message percent-encoded, ten media URLs, channel metadata) stay far below 64 KiB.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# The variables TwilioWebhookVerifier.from_env() reads; a change of any rebuilds the verifier.
+_ENV_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_BASE_URL", "TWILIO_TRUST_FORWARDED_HEADERS")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
+
+
+@dataclass(frozen=True)
+class VerifiedWebhook:
+    """A webhook that Twilio signed: what it said, and how it was checked.
+
+    ``payload`` is the parsed form (``None`` for a JSON webhook, whose parsed body is in
+    ``json``); ``idempotency_token`` the ``I-Twilio-Idempotency-Token`` header (the same on
+    every delivery of this webhook); ``public_url`` the URL the signature was checked against.
+    """
+
+    payload: TwilioWebhookPayload | TwilioStatusCallback | None
+    idempotency_token: str | None
+    public_url: str
+    body: bytes
+    json: Any = None
+
+
+def header(headers: Headers, name: str) -> str | None:
+    """A header's value, whatever its case, from a mapping, a multi-dict or pairs."""
+    if isinstance(headers, Mapping):
+        # The frameworks' header mappings (Starlette, Werkzeug, httpx) ignore case: one lookup.
+        found = headers.get(name)
+        if isinstance(found, str):
+            return found
+    wanted = name.lower()
+    items: Iterable[tuple[Any, Any]] = headers.items() if isinstance(headers, Mapping) else headers
+    for key, value in items:
+        key = key.decode("latin-1") if isinstance(key, bytes) else key
+        if isinstance(key, str) and key.lower() == wanted:
+            return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    return None
+
+
+class TwilioWebhookVerifier:
+    """Verifies and parses Twilio webhooks for one account.
+
+    ``settings`` (``TwilioSettings()`` from ``TWILIO_*`` when left out) gives the auth token,
+    ``TWILIO_WEBHOOK_BASE_URL`` and ``TWILIO_TRUST_FORWARDED_HEADERS``; the keyword arguments
+    override them. ``max_body_bytes`` bounds the body the adapters read (larger ones are
+    refused with :class:`WebhookBodyTooLargeError`, HTTP 413, before they are read whole).
+    """
+
+    _from_env: tuple[tuple[str | None, ...], TwilioWebhookVerifier] | None = None
+    _from_env_lock = threading.Lock()
+
+    def __init__(
+        self,
+        settings: TwilioSettings | None = None,
+        *,
+        auth_token: str | SecretStr | None = None,
+        webhook_base_url: str | None = None,
+        trust_forwarded_headers: bool | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        if isinstance(max_body_bytes, bool) or not isinstance(max_body_bytes, int):
+            raise ConfigurationError(
+                f"max_body_bytes must be an int number of bytes, not {max_body_bytes!r}"
+            )
+        if max_body_bytes < 1:
+            raise ConfigurationError(f"max_body_bytes must be at least 1, not {max_body_bytes}")
+        self.max_body_bytes = max_body_bytes
+        overrides: dict[str, Any] = {
+            "auth_token": auth_token,
+            "webhook_base_url": webhook_base_url,
+            "trust_forwarded_headers": trust_forwarded_headers,
+        }
+        given = {name: value for name, value in overrides.items() if value is not None}
+        if settings is None or given:
+            base = settings.model_dump() if settings is not None else {}
+            settings = TwilioSettings(**{**base, **given})
+        self.settings = settings
+        if settings.auth_token is None:
+            raise ConfigurationError(
+                "Verifying Twilio webhooks needs the account's auth token: set "
+                "TWILIO_AUTH_TOKEN (or pass auth_token=...). Twilio signs webhooks with it."
+            )
+        self._validator = TwilioRequestValidator(settings.auth_token)
+        self.webhook_base_url = settings.webhook_base_url
+        self.trust_forwarded_headers = settings.trust_forwarded_headers
+
+    def __repr__(self) -> str:
+        return (
+            f"TwilioWebhookVerifier(webhook_base_url={self.webhook_base_url!r}, "
+            f"trust_forwarded_headers={self.trust_forwarded_headers})"
+        )
+
+    @classmethod
+    def from_env(cls) -> TwilioWebhookVerifier:
+        """The verifier for the current ``TWILIO_AUTH_TOKEN``, ``TWILIO_WEBHOOK_BASE_URL`` and
+        ``TWILIO_TRUST_FORWARDED_HEADERS`` (and ``.env``): built once, and again only when one
+        of those variables changes (a test's environment, a rotated token). The adapters use it
+        when no verifier is given."""
+        key = tuple(os.environ.get(name) for name in _ENV_NAMES)
+        cached = cls._from_env
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with cls._from_env_lock:
+            verifier = TwilioWebhookVerifier()
+            TwilioWebhookVerifier._from_env = (key, verifier)
+        return verifier
+
+    def too_large(self, size: int | None = None) -> WebhookBodyTooLargeError:
+        """The error for a body over :attr:`max_body_bytes` (``size`` if known)."""
+        seen = f"{size} bytes" if size is not None else "more than that"
+        return WebhookBodyTooLargeError(
+            f"A webhook body of {seen} exceeds the {self.max_body_bytes} bytes this endpoint "
+            "accepts; Twilio's own bodies are a few KiB. If a larger one is genuine, raise "
+            "max_body_bytes on the TwilioWebhookVerifier.",
+            limit=self.max_body_bytes,
+        )
+
+    def public_url(self, request_url: str, headers: Headers = ()) -> str:
+        """The URL Twilio called, rebuilt as the module docstring says (never a fragment)."""
+        if self.webhook_base_url is not None:
+            # The base is validated (no query, fragment or trailing '/'): the request's path and
+            # query follow it. Cut by hand, not urlsplit: this runs on every webhook.
+            rest = request_url.partition("#")[0]
+            start = rest.find("://")
+            rest = rest[start + 3 :] if start >= 0 else rest
+            cuts = [index for index in (rest.find("/"), rest.find("?")) if index >= 0]
+            return self.webhook_base_url + (rest[min(cuts) :] if cuts else "")
+        parts = urlsplit(request_url)
+        scheme, netloc = parts.scheme, parts.netloc
+        if self.trust_forwarded_headers:
+            if not isinstance(headers, Mapping):
+                headers = list(headers)
+            proto = (_first(header(headers, "X-Forwarded-Proto")) or "").lower()
+            host = _first(header(headers, "X-Forwarded-Host"))
+            port = _first(header(headers, "X-Forwarded-Port"))
+            if proto in ("http", "https"):
+                scheme = proto
+            if host and _HOST.match(host):
+                netloc = host
+            if port and port.isdigit() and 0 < int(port) < 65536:
+                bare = re.sub(r":[0-9]+$", "", netloc)
+                default = "443" if scheme == "https" else "80"
+                netloc = bare if port == default else f"{bare}:{port}"
+        return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+
+    def verify(
+        self,
+        request_url: str,
+        headers: Headers,
+        body: bytes | bytearray | str,
+        *,
+        model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
+    ) -> VerifiedWebhook:
+        """Check the signature, then parse the body as ``model`` (the inbound message by
+        default, or :class:`TwilioStatusCallback`).
+
+        Raises :class:`InvalidTwilioSignatureError` (answer 403) for a request Twilio did not
+        sign, whatever else is wrong with it, :class:`InvalidTwilioPayloadError` (answer
+        400) for a signed body that is not a valid ``model``, and
+        :class:`WebhookBodyTooLargeError` (answer 413) for a body over ``max_body_bytes``.
+        Each error's ``http_status`` is that answer.
+        """
+        if not isinstance(headers, Mapping):
+            headers = list(headers)  # read more than once; a generator would be spent
+        url = self.public_url(request_url, headers)
+        raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
+        if len(raw) > self.max_body_bytes:
+            raise self.too_large(len(raw))
+        signature = header(headers, SIGNATURE_HEADER)
+        token = header(headers, IDEMPOTENCY_HEADER)
+        if "bodySHA256" not in url or not parse_qs(urlsplit(url).query).get("bodySHA256"):
+            # A form: parsed once, for the signature and the model (each would parse it).
+            try:
+                pairs = form_pairs(raw)
+            except InvalidTwilioPayloadError:
+                self._validator.verify(url, raw, signature)  # says why: not a form (403)
+                raise
+            self._validator.verify(url, pairs, signature)
+            return VerifiedWebhook(model.from_form(pairs), token, url, raw)
+        self._validator.verify(url, raw, signature)
+        import json
+
+        try:
+            document = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise InvalidTwilioPayloadError(
+                f"A JSON webhook (bodySHA256 in its URL) whose body is not JSON ({exc}).",
+                fields=["<body>"],
+            ) from None
+        return VerifiedWebhook(None, token, url, raw, document)
+
+
+def _first(value: str | None) -> str | None:
+    """The first of comma-separated proxy values (the one the outermost proxy set)."""
+    if value is None:
+        return None
+    return value.split(",", 1)[0].strip() or None

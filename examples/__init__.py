@@ -1,0 +1,1 @@
+"""Reference services built only on ai_voice_shared's public API, tested with its fixtures."""
