@@ -15,6 +15,7 @@ import pytest
 from ai_voice_shared.errors import AiVoiceSharedError
 
 if TYPE_CHECKING:
+    from ai_voice_shared.services.async_s3_service import AsyncS3Service
     from ai_voice_shared.services.customer_lookup_client import (
         AsyncCustomerLookupClient,
         CustomerLookupClient,
@@ -42,6 +43,7 @@ __all__ = [
     "aivs_clock",
     "aivs_seed",
     "async_lookup_client",
+    "async_s3_service",
     "customer_metadata_factory",
     "live_lookup_server",
     "live_twilio_api",
@@ -201,6 +203,17 @@ def s3_settings(s3_bucket: S3Bucket) -> S3Settings:
 def s3_service(s3_bucket: S3Bucket) -> S3Service:
     """An ``S3Service`` bound to this test's bucket (shortcut for ``s3_bucket.service``)."""
     return s3_bucket.service
+
+
+@pytest.fixture
+def async_s3_service(s3_bucket: S3Bucket) -> Iterator[AsyncS3Service]:
+    """An ``AsyncS3Service`` over ``s3_bucket.service`` (the same bucket, client, faults and
+    recorded calls), on every backend; its worker pool is stopped after the test."""
+    from ai_voice_shared.services.async_s3_service import AsyncS3Service
+
+    service = AsyncS3Service(service=s3_bucket.service)
+    yield service
+    service.close()
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixt
     aivs_clock,
     aivs_seed,
     async_lookup_client,
+    async_s3_service,
     customer_metadata_factory,
     live_lookup_server,
     live_twilio_api,

@@ -26,6 +26,7 @@ BENCHMARKS = [
     "benchmarks.hostile_lookup",
     "benchmarks.media_ingest",
     "benchmarks.webhook_adapter",
+    "benchmarks.async_s3",
 ]
 
 

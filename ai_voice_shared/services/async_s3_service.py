@@ -272,7 +272,12 @@ class AsyncS3Service:
     async def aclose(self) -> None:
         """Stop the worker pool (after the calls running now) and close a service it built."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self._pool.shutdown)
+        await loop.run_in_executor(None, self.close)
+
+    def close(self) -> None:
+        """:meth:`aclose` for code that has no event loop (a fixture's teardown, ``atexit``):
+        it blocks until the calls running now have finished."""
+        self._pool.shutdown()
         if self._owns_service:
             self.service.close()
 

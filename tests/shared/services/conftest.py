@@ -90,10 +90,24 @@ def bucket(backend: S3Backend) -> Iterator[str]:
     destroy_bucket(backend.client, name)
 
 
-@pytest.fixture
-def s3(backend: S3Backend, bucket: str) -> S3Service:
-    """An S3Service on the test's bucket, sharing the backend's client."""
-    return S3Service(backend.settings(bucket), client=backend.client)
+@pytest.fixture(params=["sync", "async"])
+def s3(request: pytest.FixtureRequest, backend: S3Backend, bucket: str) -> Iterator[S3Service]:
+    """An S3Service on the test's bucket, sharing the backend's client; and, in the "async"
+    run of each test, an AsyncS3Service over such a service behind S3Service's interface."""
+    service = S3Service(backend.settings(bucket), client=backend.client)
+    if request.param == "sync":
+        yield service
+        return
+    from ai_voice_shared import AsyncS3Service
+    from tests.shared.services.async_facade import EventLoopThread, SyncFacade
+
+    loop = EventLoopThread()
+    facade = SyncFacade(AsyncS3Service(service=service, max_workers=4), loop)
+    try:
+        yield facade  # type: ignore[misc]
+    finally:
+        loop.run(facade.async_service.aclose())
+        loop.stop()
 
 
 @pytest.fixture(autouse=True)
