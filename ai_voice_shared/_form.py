@@ -55,15 +55,31 @@ def form_pairs(source: FormSource | object) -> FormPairs:
         return _parse_body(decode_body(source))
     if isinstance(source, str):
         return _parse_body(source)
-    if isinstance(source, Mapping):
-        return _checked(_mapping_items(source))
-    if isinstance(source, Iterable):
-        return _checked(_sequence_items(source))
+    if isinstance(source, Mapping | Iterable):
+        try:
+            return _checked(source)
+        except InvalidTwilioPayloadError:
+            raise
+        except Exception as exc:  # the caller's own mapping or iterable failed while being read
+            raise InvalidTwilioPayloadError(
+                f"Reading the form fields from {type(source).__name__} failed "
+                f"({_describe(exc)}): pass the raw request body (bytes), or the form object "
+                "the web framework built, unchanged.",
+                fields=[_BODY],
+            ) from exc
     raise InvalidTwilioPayloadError(
         "A form body must be the raw body (bytes or str), a mapping or multi-dict of the form "
         f"fields, or a sequence of (name, value) pairs, not {type(source).__name__}.",
         fields=[_BODY],
     )
+
+
+def _describe(exc: Exception) -> str:
+    try:
+        detail = str(exc)
+    except Exception:  # an exception of the caller's own making may not even print
+        detail = ""
+    return f"{type(exc).__name__}: {detail[:80]}" if detail else type(exc).__name__
 
 
 def _parse_body(text: str) -> FormPairs:
@@ -93,7 +109,7 @@ def _unquote(text: str, name: str) -> str:
         ) from None
 
 
-def _mapping_items(source: Mapping[Any, Any]) -> Iterable[tuple[object, object]]:
+def _mapping_items(source: Mapping[Any, Any]) -> Iterable[object]:
     multi_items = getattr(source, "multi_items", None)
     if callable(multi_items):  # Starlette / FastAPI FormData
         return multi_items()  # type: ignore[no-any-return]
@@ -101,28 +117,43 @@ def _mapping_items(source: Mapping[Any, Any]) -> Iterable[tuple[object, object]]
         return source.items()
     lists = getattr(source, "lists", None)
     if callable(lists):  # Django QueryDict, Werkzeug MultiDict
-        return ((name, value) for name, values in lists() for value in values)
+        return _flattened(_pairs(lists(), source))
+    return _flattened(source.items())
+
+
+def _flattened(items: Iterable[tuple[object, object]]) -> Iterable[tuple[object, object]]:
+    """``(name, [value, ...])`` items as one pair per value; a lone value is one pair."""
     return (
         (name, value)
-        for name, raw in source.items()
+        for name, raw in items
         for value in (raw if isinstance(raw, list | tuple) else (raw,))
     )
 
 
-def _sequence_items(source: Iterable[Any]) -> Iterable[tuple[object, object]]:
-    for index, item in enumerate(source):
+def _pairs(items: Iterable[object], source: object) -> Iterable[tuple[object, object]]:
+    """Each item as a ``(name, value)`` pair, or an error naming the first item that is not."""
+    for index, item in enumerate(items):
         if not isinstance(item, tuple | list) or len(item) != 2:
+            shown = f"{type(item).__name__} {str(item)[:40]!r}"
+            if isinstance(source, Mapping):
+                raise InvalidTwilioPayloadError(
+                    f"{type(source).__name__} gave form item #{index} as {shown}, not a "
+                    "(name, value) pair: pass the raw request body (bytes), or the form object "
+                    "the web framework built, unchanged.",
+                    fields=[_BODY],
+                )
             raise InvalidTwilioPayloadError(
-                f"Form pair #{index} is {type(item).__name__} {str(item)[:40]!r}, not a "
-                "(name, value) pair: pass pairs such as [('Body', 'hi'), ...].",
+                f"Form pair #{index} is {shown}, not a (name, value) pair: pass pairs such as "
+                "[('Body', 'hi'), ...].",
                 fields=[_BODY],
             )
         yield item[0], item[1]
 
 
-def _checked(items: Iterable[tuple[object, object]]) -> FormPairs:
+def _checked(source: Mapping[Any, Any] | Iterable[Any]) -> FormPairs:
+    items = _mapping_items(source) if isinstance(source, Mapping) else source
     pairs: FormPairs = []
-    for name, value in items:
+    for name, value in _pairs(items, source):
         if not isinstance(name, str):
             raise InvalidTwilioPayloadError(
                 f"A form field name is {type(name).__name__} {name!r:.40}, not str: "

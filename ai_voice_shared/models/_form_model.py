@@ -31,8 +31,8 @@ __all__ = [
     "parse_json_text",
 ]
 
-#: Validation context flag: the data comes from a form body, keyed by Twilio's wire names only.
-WIRE_CONTEXT = {"aivs_wire": True}
+#: Validation context key of the unknown parameters of a form body (``from_form``).
+_WIRE_EXTRAS = "aivs_wire_extras"
 
 #: How a failed SID pattern is explained to the user, by pattern.
 _PATTERN_HINTS: dict[str, str] = {}
@@ -64,21 +64,55 @@ def blank_to_none(value: object) -> object:
 #: A lone surrogate: a str that holds one cannot be encoded as UTF-8 (nor sent, nor stored).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+#: How deeply a JSON parameter (``ChannelMetadata``) may nest lists and objects. Twilio's
+#: channel metadata nests 3 levels (``{"type": ..., "data": {"context": {...}}}``); 64 leaves
+#: ample room for growth while staying far below the limits of the layers a document goes
+#: through afterwards: pydantic-core validates ``JsonValue`` to 254 levels and serialises to
+#: about 250, and Python's own recursion limit (1000 frames, shared with the caller's stack)
+#: bounds ``json.loads`` and ``json.dumps``. A deeper document is refused with a clear error.
+MAX_JSON_DEPTH = 64
+
 
 def has_lone_surrogate(value: object) -> bool:
-    """Whether ``value`` (a str, or JSON made of lists, dicts and str) holds a lone surrogate."""
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, list | tuple):
-        return any(has_lone_surrogate(item) for item in value)
-    if isinstance(value, dict):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    """Whether ``value`` (a str, or JSON made of lists, dicts and str) holds a lone surrogate.
+
+    Walks the value with an explicit stack, so no nesting depth can exhaust Python's recursion
+    limit.
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return False
+
+
+def nests_deeper_than(value: object, limit: int) -> bool:
+    """Whether lists, tuples and dicts in ``value`` nest more than ``limit`` levels deep.
+
+    Stops at the first container past the limit, so a self-referencing list is answered too.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list | tuple | dict):
+            if depth == limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
     return False
 
 
 def parse_json_text(value: object) -> object:
     """Parse a JSON string (blank means ``None``); other values (already parsed) pass through.
 
+    A document nesting more than :data:`MAX_JSON_DEPTH` levels is refused, whatever its size.
     A JSON ``\\ud800`` escape parses to a lone surrogate that no UTF-8 form or JSON writer can
     carry again: such a document is refused here rather than failing on the way out.
     """
@@ -87,14 +121,25 @@ def parse_json_text(value: object) -> object:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:  # deeper than the interpreter's stack allows
+            raise _too_deep() from None
+        except ValueError as exc:
             raise ValueError(f"is not a JSON document ({exc})") from None
+    if nests_deeper_than(value, MAX_JSON_DEPTH):
+        raise _too_deep()
     if has_lone_surrogate(value):
         raise ValueError(
             "holds a lone surrogate (an unpaired \\ud800-\\udfff escape): it is not text "
             "that can be written back to a form or to JSON"
         )
     return value
+
+
+def _too_deep() -> ValueError:
+    return ValueError(
+        f"nests lists and objects more than {MAX_JSON_DEPTH} levels deep (Twilio's channel "
+        "metadata nests about 3): it is not a document Twilio sent"
+    )
 
 
 class TwilioFormModel(BaseModel):
@@ -148,22 +193,20 @@ class TwilioFormModel(BaseModel):
         read (``From``, not ``from_``). Raises :class:`InvalidTwilioPayloadError` (a
         ``ValueError``) naming every offending parameter.
         """
-        data: dict[str, Any] = {}
+        fields: dict[str, Any] = {}
+        extras: dict[str, str | tuple[str, ...]] = {}
         for name, value in form_pairs(body):
-            previous = data.get(name)
-            if previous is None:
-                data[name] = value
-            elif name in cls._wire_names:
+            if name in cls._wire_names and name in fields:
                 raise InvalidTwilioPayloadError(
                     f"Twilio webhook payload is invalid: {name} appears more than once; Twilio "
                     "sends it once. Pass the body as Twilio sent it.",
                     fields=[name],
                 )
-            elif isinstance(previous, tuple):
-                data[name] = (*previous, value)
-            else:
-                data[name] = (previous, value)
-        if not cls._required_wire_names.intersection(data):
+            # Only Twilio's exact wire names reach the fields; any other name ("from_",
+            # "\x00Body", "media") is an unknown parameter, kept as sent.
+            known = name in cls._wire_names or cls._is_derived_wire_name(name)
+            _add(fields if known else extras, name, value)
+        if not cls._required_wire_names.intersection(fields):
             raise InvalidTwilioPayloadError(
                 f"The body carries none of the parameters a {cls.__name__} always has "
                 f"({', '.join(sorted(cls._required_wire_names))}): it is not this kind of Twilio "
@@ -171,35 +214,27 @@ class TwilioFormModel(BaseModel):
                 "an already-consumed stream).",
                 fields=["<body>"],
             )
+        # The unknown parameters travel beside the data, in the validation context, rather than
+        # in it: in the data, a name such as "message_sid" would meet pydantic's by-name
+        # matching of the fields (validate_by_name, which the constructor needs).
+        context = {_WIRE_EXTRAS: extras}
         try:
-            return cls.model_validate(data, by_alias=True, by_name=False, context=WIRE_CONTEXT)
+            return cls.model_validate(fields, by_alias=True, by_name=False, context=context)
         except ValidationError as exc:
             raise cls._payload_error(exc) from exc
+
+    @classmethod
+    def _is_derived_wire_name(cls, name: str) -> bool:
+        """Whether ``name`` is a wire parameter of a derived field; subclasses override."""
+        return False
 
     @model_validator(mode="before")
     @classmethod
     def _prepare(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict):
             return data
-        for name, value in data.items():
-            if has_lone_surrogate(name) or (
-                isinstance(value, str | tuple) and has_lone_surrogate(value)
-            ):
-                shown = name.encode("utf-8", "backslashreplace").decode()[:60]
-                raise PydanticCustomError(
-                    "twilio_text",
-                    "{what} holds a lone surrogate (U+D800 to U+DFFF), which no UTF-8 text "
-                    "can carry: it cannot have come from Twilio",
-                    {"what": shown, "fields": shown},
-                )
-        if info.context == WIRE_CONTEXT:
-            # A wire parameter spelled like a derived field ("media") is an unknown Twilio
-            # parameter, not our field: park it under a private key, restored as an extra.
-            clashes = cls._derived_fields.intersection(data)
-            if clashes:
-                data = dict(data)
-                for name in clashes:
-                    data["\x00" + name] = data.pop(name)
+        _refuse_lone_surrogates(data)
+        _refuse_lone_surrogates(_wire_extras(info))
         return cls._prepare_data(data)
 
     @classmethod
@@ -208,12 +243,11 @@ class TwilioFormModel(BaseModel):
         return data
 
     @model_validator(mode="after")
-    def _check_extras(self) -> Self:
+    def _check_extras(self, info: ValidationInfo) -> Self:
         extra = self.__pydantic_extra__
-        if not extra:
+        if extra is None:
             return self
-        for key in [key for key in extra if key.startswith("\x00")]:
-            extra[key[1:]] = extra.pop(key)
+        extra.update(_wire_extras(info))
         for key, value in extra.items():
             if isinstance(value, list):
                 value = extra[key] = tuple(value)
@@ -304,6 +338,38 @@ class TwilioFormModel(BaseModel):
         if isinstance(value, int | Decimal | str):
             return str(value)
         raise TypeError(f"{type(self).__name__}.{name}: cannot write {type(value).__name__}")
+
+
+def _add(data: dict[str, Any], name: str, value: str) -> None:
+    """Store a form pair: a repeated name keeps every value, in order, as a tuple."""
+    previous = data.get(name)
+    if previous is None:
+        data[name] = value
+    elif isinstance(previous, tuple):
+        data[name] = (*previous, value)
+    else:
+        data[name] = (previous, value)
+
+
+def _wire_extras(info: ValidationInfo) -> dict[str, str | tuple[str, ...]]:
+    """The unknown parameters ``from_form`` passes in the context (none for other callers)."""
+    context = info.context
+    extras = context.get(_WIRE_EXTRAS) if isinstance(context, dict) else None
+    return extras if isinstance(extras, dict) else {}
+
+
+def _refuse_lone_surrogates(data: dict[str, Any]) -> None:
+    for name, value in data.items():
+        if has_lone_surrogate(name) or (
+            isinstance(value, str | tuple) and has_lone_surrogate(value)
+        ):
+            shown = name.encode("utf-8", "backslashreplace").decode()[:60]
+            raise PydanticCustomError(
+                "twilio_text",
+                "{what} holds a lone surrogate (U+D800 to U+DFFF), which no UTF-8 text "
+                "can carry: it cannot have come from Twilio",
+                {"what": shown, "fields": shown},
+            )
 
 
 def _explain(error: ErrorDetails) -> str:

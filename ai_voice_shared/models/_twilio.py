@@ -41,7 +41,7 @@ _CANONICAL_MEDIA_URL = re.compile(
     rf"^https://api\.twilio\.com/2010-04-01/Accounts/AC{_HEX32}/Messages/(?:SM|MM){_HEX32}"
     rf"/Media/(ME{_HEX32})$"
 )
-_MEDIA_KEY = re.compile(r"^Media(Url|ContentType)(0|[1-9][0-9]{0,5})$")
+_MEDIA_KEY = re.compile(r"Media(Url|ContentType)(0|[1-9][0-9]{0,5})")  # use with fullmatch
 
 
 class MessageStatus(StrEnum):
@@ -184,11 +184,15 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     _channel_metadata_json = field_validator("channel_metadata", mode="before")(parse_json_text)
 
     @classmethod
+    def _is_derived_wire_name(cls, name: str) -> bool:
+        return _MEDIA_KEY.fullmatch(name) is not None
+
+    @classmethod
     def _prepare_data(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Gather ``MediaUrl{N}``/``MediaContentType{N}`` into ``media``, checking the pairing."""
         found: dict[int, dict[str, Any]] = {}
         for key in data:
-            if key.startswith("Media") and (match := _MEDIA_KEY.match(key)):
+            if key.startswith("Media") and (match := _MEDIA_KEY.fullmatch(key)):
                 part = "url" if match.group(1) == "Url" else "content_type"
                 found.setdefault(int(match.group(2)), {})[part] = key
         if not found:

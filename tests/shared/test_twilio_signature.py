@@ -18,6 +18,7 @@ from ai_voice_shared import (
     InvalidTwilioSignatureError,
     TwilioRequestValidator,
 )
+from tests.shared.form_doubles import BrokenMapping, FormDataOf, QueryDictOf
 
 TOKEN = "12345"
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
@@ -202,6 +203,11 @@ JUNK = {
     "a signature in a list": ("https://h.example.com/hook", PARAMS, [SIGNATURE]),
     "a signature of non-ASCII bytes": ("https://h.example.com/hook", PARAMS, b"\xff"),
     "form values that are not text": ("https://h.example.com/hook", {"Body": 3}, SIGNATURE),
+    "a multi-dict whose multi_items gives non-pairs": (URL, FormDataOf([1, 2]), SIGNATURE),
+    "a multi-dict whose multi_items gives triples": (URL, FormDataOf([(1, 2, 3)]), SIGNATURE),
+    "a multi-dict whose multi_items gives no sequence": (URL, FormDataOf(5), SIGNATURE),
+    "a multi-dict whose lists gives non-pairs": (URL, QueryDictOf(["ab"]), SIGNATURE),
+    "a mapping that fails while being read": (URL, BrokenMapping(), SIGNATURE),
 }
 
 
@@ -226,6 +232,42 @@ def test_an_algorithm_that_is_not_one_of_twilios_is_a_verdict(algorithm: object)
 def test_a_signature_passed_as_bytes_is_checked_like_the_str() -> None:
     assert validator.validate(URL, PARAMS, SIGNATURE.encode())
     assert not validator.validate(URL, PARAMS, b"AAAA" + SIGNATURE.encode())
+
+
+def test_a_multi_dict_giving_non_pairs_fails_verification_naming_the_problem() -> None:
+    with pytest.raises(InvalidTwilioSignatureError) as caught:
+        validator.verify(URL, FormDataOf([1, 2]), SIGNATURE)
+
+    assert str(caught.value) == (
+        "The body is not a Twilio form, so it cannot carry Twilio's signature: FormDataOf gave "
+        "form item #0 as int '1', not a (name, value) pair: pass the raw request body (bytes), "
+        "or the form object the web framework built, unchanged."
+    )
+
+
+junk_items = st.lists(
+    st.one_of(
+        st.none(),
+        st.integers(),
+        st.text(max_size=3),
+        st.tuples(st.text(max_size=3), st.text(max_size=3)),
+        st.tuples(st.integers(), st.none()),
+        st.lists(st.text(max_size=3), max_size=3),
+        st.tuples(st.text(max_size=3), st.lists(st.one_of(st.text(max_size=3), st.integers()))),
+    ),
+    max_size=5,
+)
+
+
+@given(items=st.one_of(junk_items, st.integers(), st.none()), method=st.sampled_from("ml"))
+def test_any_multi_dict_gets_a_verdict_and_verify_only_the_signature_error(
+    items: object, method: str
+) -> None:
+    form = FormDataOf(items) if method == "m" else QueryDictOf(items)
+
+    assert validator.validate(URL, form, SIGNATURE) is False
+    with pytest.raises(InvalidTwilioSignatureError):
+        validator.verify(URL, form, SIGNATURE)
 
 
 def test_the_body_problem_is_named_in_the_signature_error() -> None:

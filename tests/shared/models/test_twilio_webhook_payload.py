@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from werkzeug.datastructures import MultiDict as WerkzeugMultiDict
 
 from ai_voice_shared import InvalidTwilioPayloadError, TwilioMedia, TwilioWebhookPayload
+from tests.shared.form_doubles import BrokenMapping, FormDataOf, QueryDictOf
 
 ACCOUNT = "AC5324e60f2bf5cedebf13669e234190ea"
 MESSAGE = "MM9ed4a7d771aaea5c512d10f53e29edd5"
@@ -233,6 +234,129 @@ def test_unknown_parameters_are_kept_and_emitted_again_repeats_included(
     assert TwilioWebhookPayload.from_form(urlencode(payload.to_form())) == payload
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("\x00Body", id="NUL before Body"),
+        pytest.param("\x1fFrom", id="a control character before From"),
+        pytest.param("Body\x00", id="NUL after Body"),
+        pytest.param("MediaUrl0\n", id="a newline after MediaUrl0"),
+        pytest.param("MediaContentType0\r", id="a carriage return after MediaContentType0"),
+        pytest.param("\x00media", id="NUL before media"),
+    ],
+)
+def test_a_name_that_only_looks_like_a_twilio_parameter_is_kept_as_its_own_unknown_parameter(
+    voice_note_body: bytes, name: str
+) -> None:
+    pairs = [*wire_pairs(voice_note_body), (name, "evil")]
+
+    payload = TwilioWebhookPayload.from_form(urlencode(pairs))
+
+    assert payload.model_extra == {name: "evil"}
+    assert payload.body == ""
+    assert payload.media == (TwilioMedia(url=MEDIA_URL, content_type="audio/ogg"),)
+    assert sorted(payload.to_form()) == sorted(pairs)
+    assert TwilioWebhookPayload.from_form(urlencode(payload.to_form())) == payload
+
+
+def test_python_field_names_in_a_form_are_unknown_parameters_not_the_fields(
+    voice_note_body: bytes,
+) -> None:
+    extra = [
+        ("messaging_service_sid", "x"),
+        ("button_text", ""),
+        ("num_segments", "7"),
+        ("from_", "whatsapp:+1"),
+        ("address", ""),
+        ("media", "not our field"),
+    ]
+    pairs = [*wire_pairs(voice_note_body), *extra]
+
+    payload = TwilioWebhookPayload.from_form(urlencode(pairs))
+
+    assert payload.model_extra == dict(extra)
+    assert (payload.messaging_service_sid, payload.button_text, payload.address) == (None,) * 3
+    assert payload.num_segments == 1
+    assert payload.from_ == "whatsapp:+15555550102"
+    assert not {"messaging_service_sid", "button_text", "address"} & payload.model_fields_set
+    assert sorted(payload.to_form()) == sorted(pairs)
+    assert TwilioWebhookPayload.from_form(urlencode(payload.to_form())) == payload
+
+
+def test_model_validate_still_takes_python_names_and_wire_names(voice_note_body: bytes) -> None:
+    by_wire = TwilioWebhookPayload.from_form(voice_note_body)
+    by_name = {name: getattr(by_wire, name) for name in by_wire.model_fields_set if name != "media"}
+
+    assert TwilioWebhookPayload.model_validate({**by_name, "media": by_wire.media}) == by_wire
+
+
+def test_unknown_parameters_that_differ_by_a_control_character_are_all_kept_repeats_included(
+    voice_note_body: bytes,
+) -> None:
+    extra = [("media", "a"), ("\x00media", "b"), ("\x00media", "c"), ("\x00\x00media", "d")]
+    pairs = [*wire_pairs(voice_note_body), *extra]
+
+    payload = TwilioWebhookPayload.from_form(urlencode(pairs))
+
+    assert payload.model_extra == {"media": "a", "\x00media": ("b", "c"), "\x00\x00media": "d"}
+    assert sorted(payload.to_form()) == sorted(pairs)
+    assert TwilioWebhookPayload.from_form(urlencode(payload.to_form())) == payload
+
+
+def nested(depth: int, kind: str) -> str:
+    """A JSON document nesting ``depth`` lists or objects."""
+    if kind == "lists":
+        return "[" * depth + "]" * depth
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("kind", ["lists", "objects"])
+def test_channel_metadata_nesting_up_to_64_levels_parses_and_round_trips(
+    voice_note_body: bytes, kind: str
+) -> None:
+    metadata = nested(64, kind)
+
+    payload = TwilioWebhookPayload.from_form(with_params(voice_note_body, ChannelMetadata=metadata))
+
+    assert dict(payload.to_form())["ChannelMetadata"] == metadata
+    assert TwilioWebhookPayload.from_form(urlencode(payload.to_form())) == payload
+    assert payload.model_dump_json()
+
+
+@pytest.mark.parametrize("depth", [65, 300, 400, 700, 990, 1000, 100_000])
+@pytest.mark.parametrize("kind", ["lists", "objects"])
+def test_channel_metadata_nesting_deeper_than_64_levels_is_refused_naming_it(
+    voice_note_body: bytes, depth: int, kind: str
+) -> None:
+    body = urlencode(with_params(voice_note_body, ChannelMetadata=nested(depth, kind)))
+
+    with pytest.raises(InvalidTwilioPayloadError) as caught:
+        TwilioWebhookPayload.from_form(body)
+
+    assert caught.value.fields == ("ChannelMetadata",)
+    assert (
+        str(caught.value)
+        .splitlines()[1]
+        .startswith(
+            "- ChannelMetadata: nests lists and objects more than 64 levels deep (Twilio's channel "
+            "metadata nests about 3): it is not a document Twilio sent (got "
+        )
+    )
+
+
+def test_a_python_value_nested_too_deeply_is_a_validation_error_not_a_recursion_error() -> None:
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    looped: list[object] = []
+    looped.append(looped)
+
+    for value in (deep, looped):
+        with pytest.raises(ValidationError, match="more than 64 levels deep") as caught:
+            TwilioWebhookPayload.model_validate({"ChannelMetadata": value})
+        assert ("ChannelMetadata",) in [error["loc"] for error in caught.value.errors()]
+
+
 def test_an_sms_from_a_bare_number_is_on_the_sms_channel(voice_note_body: bytes) -> None:
     payload = TwilioWebhookPayload.from_form(
         with_params(voice_note_body, From="+15555550102", To="+14155238886", WaId=None)
@@ -426,6 +550,39 @@ def test_a_known_parameter_sent_twice_is_an_error_not_a_silent_pick(voice_note_b
             "Form pair #0 is tuple \"('Body',)\", not a (name, value) pair: pass pairs such as "
             "[('Body', 'hi'), ...].",
             id="a sequence of things that are not pairs",
+        ),
+        pytest.param(
+            FormDataOf([1, 2]),
+            "FormDataOf gave form item #0 as int '1', not a (name, value) pair: pass the raw "
+            "request body (bytes), or the form object the web framework built, unchanged.",
+            id="a multi-dict whose multi_items gives things that are not pairs",
+        ),
+        pytest.param(
+            FormDataOf([("Body", "hi", "there")]),
+            "FormDataOf gave form item #0 as tuple \"('Body', 'hi', 'there')\", not a (name, "
+            "value) pair: pass the raw request body (bytes), or the form object the web "
+            "framework built, unchanged.",
+            id="a multi-dict whose multi_items gives triples",
+        ),
+        pytest.param(
+            QueryDictOf(["Body"]),
+            "QueryDictOf gave form item #0 as str 'Body', not a (name, value) pair: pass the raw "
+            "request body (bytes), or the form object the web framework built, unchanged.",
+            id="a multi-dict whose lists gives things that are not pairs",
+        ),
+        pytest.param(
+            FormDataOf(5),
+            "Reading the form fields from FormDataOf failed (TypeError: 'int' object is not "
+            "iterable): pass the raw request body (bytes), or the form object the web framework "
+            "built, unchanged.",
+            id="a multi-dict whose multi_items gives no sequence",
+        ),
+        pytest.param(
+            BrokenMapping(),
+            "Reading the form fields from BrokenMapping failed (RuntimeError: the connection "
+            "closed): pass the raw request body (bytes), or the form object the web framework "
+            "built, unchanged.",
+            id="a mapping that fails while being read",
         ),
     ],
 )
