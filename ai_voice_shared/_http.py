@@ -295,10 +295,19 @@ def _declared(response: httpx.Response, limit: int) -> _Decoder:
     return _Decoder(encoding, limit)
 
 
+def _passed(until: float | None) -> bool:
+    # ">=": the socket guard (_bounded) gives up once no time is left, and so does this.
+    return until is not None and get_clock().monotonic() >= until
+
+
+def _expired_while_reading() -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("the call's total deadline passed while reading the body")
+
+
 def _check(until: float | None) -> None:
     # Between reads, for clients whose transport is not deadline-guarded (one passed in).
-    if until is not None and get_clock().monotonic() > until:
-        raise httpx.ReadTimeout("the call's total deadline passed while reading the body")
+    if _passed(until):
+        raise _expired_while_reading()
 
 
 def iter_bounded(
@@ -351,32 +360,56 @@ async def aread_bounded(
     return b"".join([chunk async for chunk in aiter_bounded(response, limit, until=until)])
 
 
-def read_prefix(response: httpx.Response, size: int) -> bytes:
+def read_prefix(response: httpx.Response, size: int, *, until: float | None = None) -> bytes:
     """Up to ``size`` decoded bytes from the start of the body (for error excerpts); never
-    reads past them, and never fails: a body that cannot be decoded gives what arrived."""
+    reads past them. A body that cannot be decoded, or is cut off, gives what arrived.
+
+    ``until`` (a deadline on the library's clock) bounds each read, on the library's transports
+    at the socket and on any other client between reads: once it has passed, the read stops with
+    ``httpx.ReadTimeout`` rather than giving what arrived, so a trickled error body cannot hold
+    the call past its deadline. The caller closes the response.
+    """
     parts: list[bytes] = []
     seen = 0
-    with contextlib.suppress(BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+    try:
         decoder = _Decoder(response.headers.get("content-encoding", ""), 1 << 62)
-        for raw in response.iter_raw():
+        raw_chunks = response.iter_raw()
+        while True:
+            with deadline(until) if until is not None else contextlib.nullcontext():
+                raw = next(raw_chunks, None)
+            if raw is None:
+                break
+            _check(until)
             for chunk in decoder.feed(raw):
                 parts.append(chunk[: size - seen])
                 seen += len(parts[-1])
                 if seen >= size:
                     return b"".join(parts)
+    except (BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+        if _passed(until):
+            raise _expired_while_reading() from None
     return b"".join(parts)
 
 
-async def aread_prefix(response: httpx.Response, size: int) -> bytes:
+async def aread_prefix(response: httpx.Response, size: int, *, until: float | None = None) -> bytes:
     """The async twin of :func:`read_prefix`."""
     parts: list[bytes] = []
     seen = 0
-    with contextlib.suppress(BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+    try:
         decoder = _Decoder(response.headers.get("content-encoding", ""), 1 << 62)
-        async for raw in response.aiter_raw():
+        raw_chunks = response.aiter_raw()
+        while True:
+            with deadline(until) if until is not None else contextlib.nullcontext():
+                raw = await anext(raw_chunks, None)
+            if raw is None:
+                break
+            _check(until)
             for chunk in decoder.feed(raw):
                 parts.append(chunk[: size - seen])
                 seen += len(parts[-1])
                 if seen >= size:
                     return b"".join(parts)
+    except (BodyTooLargeError, UnsupportedEncodingError, httpx.HTTPError):
+        if _passed(until):
+            raise _expired_while_reading() from None
     return b"".join(parts)

@@ -2,10 +2,16 @@
 
 - :func:`mask_numbers_in` masks every phone-number-like run of digits in a text (a server's
   error body may echo the number in any spelling, or several numbers).
-- :func:`scrubbed_logs` masks given numbers in every log record created while it is active in
-  this thread or task, whatever logger emits it (``httpx`` logs each request URL at INFO, with
-  the number in the query string). It installs a log record factory that chains to the one in
-  place; records created outside the block, and every handler, level and filter, are untouched.
+- :func:`mask_number_in` masks one known number in a text, in any spelling: wherever a run of
+  digits (with the separators people, URL encoding and ``bytes`` reprs put between them, in any
+  script's digits) spells the number, or its last seven digits or more (a national spelling).
+  Other digits (request ids, addresses, ports, timestamps) are left alone.
+- :func:`scrubbed_logs` masks given numbers, in any spelling, in every log record created while
+  it is active in this thread or task, whatever logger emits it (``httpx`` logs each request
+  URL at INFO, with the number in the query string; ``httpcore`` logs response headers at
+  DEBUG, where a server may echo the number). It installs a log record factory that chains to
+  the one in place; records created outside the block, and every handler, level and filter,
+  are untouched.
 """
 
 from __future__ import annotations
@@ -15,12 +21,13 @@ import contextvars
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Final
 
 from ai_voice_shared.phone import mask_phone_number
 
-__all__ = ["mask_numbers_in", "scrubbed_logs"]
+__all__ = ["mask_number_in", "mask_numbers_in", "scrubbed_logs"]
 
 # A run of at least 7 digits, possibly with the separators people write numbers with.
 _NUMBER_LIKE = re.compile(r"\+?\(?\d(?:[\d \-().\u00a0]*\d)?")
@@ -39,6 +46,78 @@ def mask_numbers_in(text: str) -> str:
     return _NUMBER_LIKE.sub(_mask_run, text)
 
 
+# What may stand between two digits of a spelled-out number: any punctuation or space (dashes
+# of every kind, dots, slashes, brackets, "+" for a space in a query string, no-break spaces),
+# URL-encoded ones ("%20") and the escapes a bytes or JSON repr shows for non-ASCII ones
+# ("\\xc2\\xa0", "\\u2011"); never an escaped digit. At most four in a row.
+_SEPARATOR: Final = (
+    r"(?:[^\w%\\]|_|%(?!3\d)[0-9a-fA-F]{2}|\\x(?!3\d)[0-9a-fA-F]{2}|\\u(?!003\d)[0-9a-fA-F]{4})"
+)
+# A run of digits ("\d" is any script's digits), separated by at most four separators.
+_DIGIT_RUN: Final = re.compile(rf"\d(?:{_SEPARATOR}{{0,4}}\d)*")
+_DIGIT_OR_SEPARATOR: Final = re.compile(rf"(\d)|{_SEPARATOR}")
+#: How many of a number's last digits identify it in a run: a national spelling drops the
+#: country code, a local one the area code; seven digits is the shortest worth hiding.
+_TAIL_DIGITS: Final = 7
+#: The digits of a number the usual mask shows at its start (``+1555****100``) and end.
+_SHOWN_HEAD = 4
+_SHOWN_END = 3
+
+
+def _mask_in_run(run: str, numbers: tuple[str, ...]) -> str:
+    """``run`` (a match of :data:`_DIGIT_RUN`) with each number's digits in it masked."""
+    positions = [m.start() for m in _DIGIT_OR_SEPARATOR.finditer(run) if m.group(1)]
+    digits = "".join(str(unicodedata.decimal(run[at])) for at in positions)
+    hidden: set[int] = set()
+    for number in numbers:
+        tail = number[-_TAIL_DIGITS:]
+        found = digits.find(tail)
+        while found != -1:
+            end = found + len(tail)
+            # Widen to the left while the digits keep spelling the number: a national spelling
+            # starts after the country code, a glued-on digit before it is not the number's.
+            start, index = found, len(number) - len(tail)
+            while start > 0 and index > 0 and digits[start - 1] == number[index - 1]:
+                start, index = start - 1, index - 1
+            shown_head = max(0, _SHOWN_HEAD - index)
+            hidden.update(range(start + shown_head, end - _SHOWN_END))
+            found = digits.find(tail, found + 1)
+    if not hidden:
+        return run
+    chars = list(run)
+    for digit in hidden:
+        chars[positions[digit]] = "*"
+    return "".join(chars)
+
+
+def _mask_runs_holding(text: str, numbers: tuple[str, ...]) -> str:
+    """``text`` with every spelling of ``numbers`` (their ASCII digits) masked."""
+    if not numbers or not any(ch.isdecimal() for ch in text):
+        return text
+    return _DIGIT_RUN.sub(lambda match: _mask_in_run(match.group(0), numbers), text)
+
+
+def _digits(number: str) -> str:
+    return "".join(str(unicodedata.decimal(ch)) for ch in number if ch.isdecimal())
+
+
+def mask_number_in(text: str, number: str) -> str:
+    """``text`` with ``number`` (E.164) masked in every spelling.
+
+    The spellings :func:`mask_phone_number` would be given (``+15555550100``,
+    ``%2B15555550100``, ``15555550100``) become its mask (``+1555****100``). In any other
+    spelling, a run of digits and separators that holds the number's last seven digits,
+    whatever separators (``+1 (555) 555-0100``, ``1.555.555.0100``, a bytes repr's
+    ``\\xc2\\xa0``) or script's digits, keeps its separators and the digits the mask shows
+    (the first four and last three of the number) and has every other digit of the number
+    replaced by ``*``: ``+1 555-***-*100``, ``555-***-*100`` (national).
+    """
+    masked = text
+    for secret, shown in _spellings(number):
+        masked = masked.replace(secret, shown)
+    return _mask_runs_holding(masked, (_digits(number),))
+
+
 def _spellings(number: str) -> list[tuple[str, str]]:
     """How an E.164 number shows up in text and URLs, each with its masked form."""
     masked = mask_phone_number(number)
@@ -51,20 +130,32 @@ def _spellings(number: str) -> list[tuple[str, str]]:
     ]
 
 
-_SCRUB: contextvars.ContextVar[tuple[tuple[str, str], ...]] = contextvars.ContextVar(
-    "ai_voice_shared_scrub", default=()
+class _Secrets:
+    """What to mask in log records: exact texts, and numbers in any spelling (their digits)."""
+
+    __slots__ = ("numbers", "replacements")
+
+    def __init__(self, replacements: tuple[tuple[str, str], ...], numbers: tuple[str, ...]) -> None:
+        self.replacements = replacements
+        self.numbers = numbers
+
+
+# None outside every scrubbed_logs block.
+_SCRUB: contextvars.ContextVar[_Secrets | None] = contextvars.ContextVar(
+    "ai_voice_shared_scrub", default=None
 )
 _install_lock = threading.Lock()
 
 
-def _scrub(record: logging.LogRecord, replacements: tuple[tuple[str, str], ...]) -> None:
+def _scrub(record: logging.LogRecord, secrets: _Secrets) -> None:
     try:
         message = record.getMessage()
     except Exception:  # a record whose args do not fit its format: leave it to logging
         return
     scrubbed = message
-    for secret, masked in replacements:
+    for secret, masked in secrets.replacements:
         scrubbed = scrubbed.replace(secret, masked)
+    scrubbed = _mask_runs_holding(scrubbed, secrets.numbers)
     if scrubbed != message:
         record.msg = scrubbed
         record.args = None
@@ -78,9 +169,9 @@ def _install() -> None:
 
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = current(*args, **kwargs)
-            numbers = _SCRUB.get()
-            if numbers:
-                _scrub(record, numbers)
+            secrets = _SCRUB.get()
+            if secrets is not None:
+                _scrub(record, secrets)
             return record
 
         factory._aivs_scrubber = True  # type: ignore[attr-defined]
@@ -89,12 +180,18 @@ def _install() -> None:
 
 @contextlib.contextmanager
 def scrubbed_logs(*numbers: str, texts: Mapping[str, str] | None = None) -> Iterator[None]:
-    """Mask ``numbers`` (E.164, in every spelling) in every log record created inside, in this
-    thread or task; ``texts`` maps any other secret text to what replaces it."""
+    """Mask ``numbers`` (E.164, in every spelling, as :func:`mask_number_in` does) in every log
+    record created inside, in this thread or task; ``texts`` maps any other secret text to what
+    replaces it."""
     _install()
     replacements = [pair for number in numbers for pair in _spellings(number)]
     replacements += [(secret, shown) for secret, shown in (texts or {}).items() if secret]
-    token = _SCRUB.set(_SCRUB.get() + tuple(replacements))
+    secrets = _Secrets(tuple(replacements), tuple(_digits(number) for number in numbers))
+    if (outer := _SCRUB.get()) is not None:  # nested blocks mask what each one masks
+        secrets = _Secrets(
+            outer.replacements + secrets.replacements, outer.numbers + secrets.numbers
+        )
+    token = _SCRUB.set(secrets)
     try:
         yield
     finally:

@@ -171,7 +171,8 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds the server asked to wait (``retry-after-ms``, ``Retry-After``), if sane.
 
     ``Retry-After`` may be seconds or an HTTP date; values outside 0 to
-    :data:`MAX_RETRY_AFTER` seconds are ignored (the caller backs off instead).
+    :data:`MAX_RETRY_AFTER` seconds, and any value that cannot be read (whatever the server
+    sent), are ignored: the caller backs off instead. Never raises.
     """
     seconds: float | None = None
     if (millis := headers.get("retry-after-ms")) is not None:
@@ -180,18 +181,26 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         except ValueError:
             seconds = None
     if seconds is None and (after := headers.get("retry-after")) is not None:
-        try:
-            seconds = float(after)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(after)
-            except (TypeError, ValueError, IndexError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:
-                    when = when.replace(tzinfo=UTC)
-                now = datetime.fromtimestamp(get_clock().time(), UTC)
-                seconds = (when - now).total_seconds()
+        seconds = _retry_after_value(after)
     if seconds is not None and 0 <= seconds <= MAX_RETRY_AFTER:
         return seconds
     return None
+
+
+def _retry_after_value(after: str) -> float | None:
+    """A ``Retry-After`` value in seconds from now, or ``None`` when it cannot be read."""
+    try:
+        return float(after)
+    except ValueError:
+        pass
+    # email.utils parses the date leniently and fails in several ways on hostile input: a zone
+    # offset, year or hour of twenty-odd digits overflows a C int (OverflowError), a zone of a
+    # day or more is no timezone and a day 32 no date (ValueError).
+    try:
+        when = email.utils.parsedate_to_datetime(after)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        now = datetime.fromtimestamp(get_clock().time(), UTC)
+        return (when - now).total_seconds()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None

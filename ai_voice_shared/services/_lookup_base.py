@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import httpx
 from pydantic import SecretStr, ValidationError
 
 from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
-from ai_voice_shared._privacy import mask_numbers_in
+from ai_voice_shared._privacy import mask_number_in, mask_numbers_in
 from ai_voice_shared._retry import Attempts, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
 from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE
@@ -59,6 +60,25 @@ MAX_BODY_BYTES: Final = 64 * 1024
 EXCERPT_BYTES: Final = 4 * 1024
 
 _NOT_FOUND: Final = "not-found"
+
+# How a server that predates the contract's ``code`` is told from something else answering 404
+# (docs/customer-lookup-api.md): its body is the contract's former one, a JSON object with a
+# ``detail`` message. A framework's or gateway's unknown-route answer is not, even when it has
+# a ``detail``: it says no more than "not found" (Starlette/FastAPI's "Not Found", Django REST
+# framework's "Not found."), talks of routes, or carries the keys of a framework's own error
+# body (Spring's ``error``/``path``, API Gateway's and Kong's ``message``, RFC 9457 problem
+# details' ``type``/``title``/``status``, as ASP.NET Core sends).
+_GENERIC_NOT_FOUND: Final = re.compile(
+    r"[\W_]*(?:404[\W_]*)?(?:(?:page|resource|route|path|url|endpoint|file|object|item)[\W_]*)?"
+    r"not[\W_]*found[\W_]*",
+    re.IGNORECASE,
+)
+_ROUTE_WORDS: Final = re.compile(
+    r"\b(?:routes?|endpoints?|handler|cannot\s+get|no\s+static\s+resource)\b", re.IGNORECASE
+)
+_FRAMEWORK_KEYS: Final = frozenset(
+    {"error", "errors", "message", "path", "status", "statusCode", "title", "type", "instance"}
+)
 
 
 class LookupOptions(TypedDict, total=False):
@@ -272,7 +292,12 @@ class BaseCustomerLookupClient:
                 raise self._unreadable(attempts, failure)
             assert isinstance(failure, httpx.TransportError)
             name = type(failure).__name__
-            attempts.last = f"{name}: {failure}" if str(failure) else name
+            # The failure's text may quote what the server sent (a header line h11 refused,
+            # echoing the number): it goes into log lines and errors, so the number is masked.
+            said = mask_number_in(str(failure), attempts.number)
+            attempts.last = f"{name}: {said}" if said else name
+            if isinstance(failure, httpx.TimeoutException) and retrying.remaining(attempts) <= 0:
+                raise self._deadline_error(attempts)
             if retrying.retries_left(attempts):
                 return self._retry(attempts, retrying.delay(attempts))
             raise self._transport_error(attempts, failure)
@@ -311,10 +336,12 @@ class BaseCustomerLookupClient:
     def _contract_not_found(body: bytes) -> bool:
         """Whether a 404 carries the contract's not-found answer.
 
-        The contract's body is ``{"detail": ..., "code": "customer_not_found"}``. Servers that
-        predate ``code`` are accepted when their body is a JSON object, unless it is a web
-        framework's default answer for a route that does not exist (Starlette/FastAPI's
-        ``{"detail": "Not Found"}``, Spring's ``{"error": "Not Found", "path": ...}``).
+        The contract's body is ``{"detail": ..., "code": "customer_not_found"}``: with a
+        ``code``, only that one means "no customer". A server that predates ``code`` answers
+        the contract's former body, a JSON object whose ``detail`` is a message; it is accepted
+        unless it is a framework's or gateway's unknown-route answer (see
+        :data:`_GENERIC_NOT_FOUND`). Anything else (``{}``, ``{"message": "Not Found"}``, a
+        problem-details document, HTML, an empty body) is not.
         """
         try:
             answer = json.loads(body)
@@ -324,9 +351,14 @@ class BaseCustomerLookupClient:
             return False
         if "code" in answer:
             return bool(answer["code"] == NOT_FOUND_CODE)
-        if answer.get("detail") == "Not Found":
-            return False
-        return not (answer.get("error") == "Not Found" and "path" in answer)
+        detail = answer.get("detail")
+        return (
+            isinstance(detail, str)
+            and detail.strip() != ""
+            and _GENERIC_NOT_FOUND.fullmatch(detail) is None
+            and _ROUTE_WORDS.search(detail) is None
+            and not _FRAMEWORK_KEYS & answer.keys()
+        )
 
     def _customer(
         self, attempts: LookupAttempts, response: httpx.Response, body: bytes
@@ -334,8 +366,11 @@ class BaseCustomerLookupClient:
         try:
             return CustomerMetadata.model_validate_json(body)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+            problems = mask_number_in(
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+                ),
+                attempts.number,
             )
             raise CustomerLookupResponseError(
                 f"customer-lookup-server answered 200 for {mask_phone_number(attempts.number)} "
@@ -356,8 +391,8 @@ class BaseCustomerLookupClient:
                 f"a body of more than {MAX_BODY_BYTES} bytes ({problem}), far more than "
                 "customer metadata"
             )
-        else:
-            what = f"a body it cannot read ({problem})"
+        else:  # the problem may quote the server's Content-Encoding header
+            what = f"a body it cannot read ({mask_number_in(str(problem), attempts.number)})"
         return CustomerLookupResponseError(
             f"customer-lookup-server answered {mask_phone_number(attempts.number)} with {what}; "
             f"the rest was not read. Check that CUSTOMER_LOOKUP_BASE_URL ({self.base_url}) "
@@ -457,7 +492,10 @@ class BaseCustomerLookupClient:
 
     @staticmethod
     def _response_request_id(attempts: LookupAttempts, response: httpx.Response) -> str:
-        return response.headers.get("x-request-id") or attempts.request_id
+        """The ``X-Request-ID`` the server answered with (the number masked, should the server
+        have put it there), else the one sent."""
+        answered = response.headers.get("x-request-id")
+        return mask_number_in(answered, attempts.number) if answered else attempts.request_id
 
     @staticmethod
     def _excerpt(attempts: LookupAttempts, body: bytes) -> str:

@@ -55,8 +55,9 @@ class CustomerLookupClient(BaseCustomerLookupClient):
     Arguments left out come from :class:`CustomerLookupSettings` (``CUSTOMER_LOOKUP_*``);
     ``settings`` replaces the environment and the keyword arguments override single values.
     ``http_client`` is used as given and not closed by :meth:`close` (the total deadline is
-    then checked between reads only: the client's own transport cannot bound each socket
-    operation); ``sleep`` and ``clock`` are for tests.
+    then checked between reads of every body, 200 or not: the client's own transport cannot
+    bound each socket operation, so one read can last up to ``timeout``); ``sleep`` and
+    ``clock`` are for tests.
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class CustomerLookupClient(BaseCustomerLookupClient):
                 "GET", self._url, params=params, headers=headers, timeout=timeout
             )
             until = self._retrying.deadline_on_clock(attempts)
+            failure: Exception | None = None
             try:
                 with deadline(until), scrubbed_logs(attempts.number):
                     response = self._http.send(request, stream=True)
@@ -127,14 +129,19 @@ class CustomerLookupClient(BaseCustomerLookupClient):
                         body = (
                             read_bounded(response, limit, until=until)
                             if whole
-                            else read_prefix(response, limit)
+                            else read_prefix(response, limit, until=until)
                         )
                     finally:
                         response.close()
-            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as failure:
-                decision = self._decide(attempts, None, failure=failure)
-            else:
-                decision = self._decide(attempts, response, body)
+            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
+                failure = exc
+            # Decided outside the except block: an error raised there would chain the failure,
+            # whose text may quote the server (and the number), into every traceback.
+            decision = (
+                self._decide(attempts, None, failure=failure)
+                if failure is not None
+                else self._decide(attempts, response, body)
+            )
             if isinstance(decision, Done):
                 return decision.customer
             assert isinstance(decision, Retry)
@@ -225,6 +232,7 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
                 "GET", self._url, params=params, headers=headers, timeout=timeout
             )
             until = self._retrying.deadline_on_clock(attempts)
+            failure: Exception | None = None
             try:
                 with deadline(until), scrubbed_logs(attempts.number):
                     response = await self._http.send(request, stream=True)
@@ -233,14 +241,18 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
                         body = (
                             await aread_bounded(response, limit, until=until)
                             if whole
-                            else await aread_prefix(response, limit)
+                            else await aread_prefix(response, limit, until=until)
                         )
                     finally:
                         await response.aclose()
-            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as failure:
-                decision = self._decide(attempts, None, failure=failure)
-            else:
-                decision = self._decide(attempts, response, body)
+            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
+                failure = exc
+            # Decided outside the except block, as in the sync twin.
+            decision = (
+                self._decide(attempts, None, failure=failure)
+                if failure is not None
+                else self._decide(attempts, response, body)
+            )
             if isinstance(decision, Done):
                 return decision.customer
             assert isinstance(decision, Retry)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Self
 
 import httpx
+
+from ai_voice_shared._retry import get_clock
 
 BASE_URL = "http://customer-lookup.test"
 PHONE = "+15555550100"
@@ -40,3 +47,101 @@ def status(code: int, text: str = "", **headers: str) -> httpx.Response:
 
 def http_date_in(seconds: float) -> str:
     return format_datetime(datetime.now(UTC) + timedelta(seconds=seconds), usegmt=True)
+
+
+#: PHONE as a server may echo it, in spellings a list of exact replacements misses (ASCII, as
+#: header values are), each with what it becomes once masked in place.
+SPELLINGS = {
+    "+1 555-555-0100": "+1 555-***-*100",
+    "1.555.555.0100": "1.555.***.*100",
+    "(555) 555-0100": "(555) ***-*100",
+    "%2B1%20555%20555%200100": "%2B1%20555%20***%20*100",
+    "tel:+1-555-555-0100": "tel:+1-555-***-*100",
+}
+
+
+def trickled(body: bytes, every: float, read: list[int]) -> Iterator[bytes]:
+    """``body`` one byte at a time, each ``every`` seconds after the last on the library's
+    (virtual) clock, counting in ``read`` the bytes the client pulled."""
+    for byte in body:
+        get_clock().sleep(every)
+        read.append(1)
+        yield bytes([byte])
+
+
+async def atrickled(body: bytes, every: float, read: list[int]) -> AsyncIterator[bytes]:
+    """The async twin of :func:`trickled`."""
+    for chunk in trickled(body, every, read):
+        yield chunk
+
+
+class RawHttpServer:
+    """One fixed answer to every connection, from a real socket on 127.0.0.1.
+
+    For what FakeLookupServer cannot send: a header line no HTTP parser accepts, or headers at
+    once and then a body of one byte every ``every`` seconds (real seconds). Stopped on exit,
+    with every connection it accepted.
+    """
+
+    def __init__(self, head: bytes, body: bytes = b"", *, every: float = 0.0) -> None:
+        self._head, self._body, self._every = head, body, every
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)  # accept() wakes up to notice the server stopping
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._connections: list[socket.socket] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Self:
+        self._spawn(self._accept)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopping.set()
+        self._threads[0].join(5)  # the accepting thread: no connection is added after it
+        self._listener.close()
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked on it
+            connection.close()
+        for thread in self._threads[1:]:
+            thread.join(5)
+
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            connection.settimeout(None)
+            self._connections.append(connection)
+            self._spawn(self._answer, connection)
+
+    def _answer(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while True:  # each request on the connection, until the client hangs up
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = connection.recv(65536)
+                    if not data:
+                        return
+                    request += data
+                connection.sendall(self._head)
+                if not self._every:
+                    connection.sendall(self._body)
+                    continue
+                for byte in self._body:
+                    if self._stopping.wait(self._every):
+                        return
+                    connection.sendall(bytes([byte]))

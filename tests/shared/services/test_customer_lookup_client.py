@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,10 +35,12 @@ from tests.shared.services.lookup_helpers import (
     NOT_RETRIED,
     PHONE,
     RETRIED,
+    SPELLINGS,
     FakeClock,
     http_date_in,
     ok,
     status,
+    trickled,
 )
 
 
@@ -186,6 +189,24 @@ def test_retry_after_as_an_http_date_is_honoured(
     client.lookup(PHONE)
 
     assert 3.0 < sleeps[0] <= 5.0
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Mon, 01 Jan 2024 00:00:00 +99999999999999999999",
+        "Mon, 01 Jan 999999999999999999999999999999 00:00:00 GMT",
+    ],
+    ids=["a zone offset of 20 digits", "a year of 30 digits"],
+)
+def test_a_retry_after_date_that_overflows_falls_back_to_backoff(
+    server: respx.MockRouter, client: CustomerLookupClient, sleeps: list[float], date: str
+) -> None:
+    server.get("/customers/lookup").mock(side_effect=[status(503, **{"Retry-After": date}), ok()])
+
+    assert (client.lookup(PHONE)).customer_id == "cus_1"
+
+    assert sleeps == [0.5]  # the backoff; it was a bare OverflowError out of lookup()
 
 
 def test_when_retries_run_out_the_status_error_says_what_happened(
@@ -411,6 +432,90 @@ def test_no_log_line_carries_the_phone_number_or_the_api_key(
         assert API_KEY not in message
 
 
+@pytest.mark.parametrize(
+    ("echoed", "masked"),
+    [(PHONE, MASKED), ("+1 555-555-0100", "+1 555-***-*100")],
+    ids=["as sent", "spelled out"],
+)
+def test_a_transport_error_quoting_the_number_leaks_it_into_neither_the_error_nor_the_logs(
+    server: respx.MockRouter,
+    clock: FakeClock,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+    echoed: str,
+    masked: str,
+) -> None:
+    # What h11 says of a header line it refuses, when the server echoed the number in it.
+    refused = f"illegal header line: bytearray(b'X-Phone-Number : {echoed}')"
+    server.get("/customers/lookup").mock(side_effect=httpx.RemoteProtocolError(refused))
+    caplog.set_level(logging.DEBUG)
+
+    with (
+        make_client(clock, sleeps, max_retries=1) as client,
+        pytest.raises(CustomerLookupConnectionError) as caught,
+    ):
+        client.lookup(PHONE)
+
+    said = f"RemoteProtocolError: illegal header line: bytearray(b'X-Phone-Number : {masked}')"
+    assert str(caught.value) == (
+        f"customer-lookup-server at {BASE_URL} could not be reached after 2 attempt(s) "
+        f"({said}), looking up {MASKED} (request id {caught.value.request_id}). Check "
+        "CUSTOMER_LOOKUP_BASE_URL and that the server is up."
+    )
+    logged = [record.getMessage() for record in caplog.records]
+    assert any(said in line for line in logged)  # the "retrying" warning
+    for text in ["".join(traceback.format_exception(caught.value)), *logged]:
+        assert "5555550" not in text
+        assert "555-0100" not in text
+
+
+@pytest.mark.parametrize(
+    ("echoed", "masked"), [(PHONE, MASKED), *SPELLINGS.items()], ids=[PHONE, *SPELLINGS]
+)
+def test_an_x_request_id_holding_the_number_is_masked_in_the_error_and_its_request_id(
+    server: respx.MockRouter, client: CustomerLookupClient, echoed: str, masked: str
+) -> None:
+    server.get("/customers/lookup").mock(
+        return_value=status(400, **{"X-Request-ID": f"lookup-{echoed}"})
+    )
+
+    with pytest.raises(CustomerLookupStatusError) as caught:
+        client.lookup(PHONE)
+
+    assert caught.value.request_id == f"lookup-{masked}"
+    assert str(caught.value) == (
+        f"customer-lookup-server answered HTTP 400 for {MASKED}, not retried (a client error), "
+        f'after 1 attempt(s) (request id lookup-{masked}): \'{{"detail": "x"}}\'. Check '
+        f"CUSTOMER_LOOKUP_BASE_URL ({BASE_URL}) and the contract in docs/customer-lookup-api.md."
+    )
+
+
+@pytest.mark.parametrize("code", [404, 503])
+def test_with_an_http_client_passed_in_a_trickled_error_body_cannot_pass_the_total_deadline(
+    server: respx.MockRouter, code: int
+) -> None:
+    read: list[int] = []
+    # 0.1 s a byte on the library's (virtual) clock: 40 s for the whole body.
+    server.get("/customers/lookup").mock(
+        return_value=httpx.Response(code, content=trickled(b"x" * 400, 0.1, read))
+    )
+
+    with (
+        httpx.Client() as http,
+        CustomerLookupClient(BASE_URL, http_client=http, total_timeout=1, max_retries=0) as client,
+        pytest.raises(CustomerLookupTimeoutError) as caught,
+    ):
+        client.find(PHONE)
+
+    assert str(caught.value) == (
+        f"Gave up looking up {MASKED} after 1 attempt(s): the total deadline of 1 s "
+        "(CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS) allows no more, as it has passed. The last "
+        "outcome was ReadTimeout: the call's total deadline passed while reading the body "
+        f"(request id {caught.value.request_id})."
+    )
+    assert len(read) <= 11  # 1 s of bytes, not the 400 it read before the deadline held
+
+
 def test_a_closed_client_refuses_new_lookups(client: CustomerLookupClient) -> None:
     client.close()
 
@@ -449,6 +554,26 @@ NOT_THE_CONTRACTS_404 = {
         "application/json",
     ),
     "another code": ('{"detail":"gone","code":"tenant_not_found"}', "application/json"),
+    "FastAPI's unknown route, spaced": ('{"detail":"Not Found "}', "application/json"),
+    "AWS API Gateway's unknown route": ('{"message":"Not Found"}', "application/json"),
+    "Kong's unknown route": (
+        '{"message":"no Route matched with those values"}',
+        "application/json",
+    ),
+    "Django REST framework's unknown route": ('{"detail":"Not found."}', "application/json"),
+    "ASP.NET Core's problem details": (
+        '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found",'
+        '"status":404,"traceId":"00-1"}',
+        "application/problem+json",
+    ),
+    "Spring Boot 3's problem details": (
+        '{"type":"about:blank","title":"Not Found","status":404,'
+        '"detail":"No static resource customers/lookup.","instance":"/customers/lookup"}',
+        "application/problem+json",
+    ),
+    "an Express error handler": ('{"error":"Not Found"}', "application/json"),
+    "an empty object": ("{}", "application/json"),
+    "a detail that is not a message": ('{"detail":["not found"]}', "application/json"),
 }
 
 
@@ -466,10 +591,14 @@ def test_a_404_that_is_not_the_contracts_answer_is_an_error_and_never_cached(
             with pytest.raises(CustomerLookupStatusError) as caught:
                 client.find(PHONE)
 
-    message = str(caught.value)
-    assert "which is not the contract's not-found answer" in message
-    assert f"The request went to {BASE_URL}/customers/lookup" in message
-    assert "Check CUSTOMER_LOOKUP_BASE_URL, including its path prefix" in message
+    assert str(caught.value) == (
+        f"customer-lookup-server answered HTTP 404 for {MASKED}, which is not the contract's "
+        f"not-found answer, after 1 attempt(s) (request id {caught.value.request_id}): "
+        f"{caught.value.body_excerpt!r}. The request went to {BASE_URL}/customers/lookup: a 404 "
+        'without the contract\'s body ({"code": "customer_not_found"}) means nothing there '
+        "serves the lookup route. Check CUSTOMER_LOOKUP_BASE_URL, including its path prefix; the "
+        "answer was not cached as 'customer not found'."
+    )
     assert caught.value.status_code == 404
     assert route.call_count == 2  # not cached as "customer not found"
 
@@ -479,8 +608,9 @@ def test_a_404_that_is_not_the_contracts_answer_is_an_error_and_never_cached(
     [
         '{"detail":"no customer has this phone number","code":"customer_not_found"}',
         '{"detail":"x"}',
+        '{"detail":"No customer with this phone number","request_id":"r-1"}',
     ],
-    ids=["the contract's body", "a server that predates code"],
+    ids=["the contract's body", "a server that predates code", "an older body with more keys"],
 )
 def test_the_contracts_404_and_older_json_404s_are_not_found(
     server: respx.MockRouter, clock: FakeClock, sleeps: list[float], body: str

@@ -11,6 +11,7 @@ import gzip
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from ai_voice_shared import (
@@ -23,6 +24,7 @@ from ai_voice_shared import (
 )
 from ai_voice_shared_testing import FakeLookupServer
 from ai_voice_shared_testing.fault_proxy import FaultProxy
+from tests.shared.services.lookup_helpers import RawHttpServer
 
 PHONE = "+15555550100"
 TOTAL = 1.5
@@ -42,17 +44,32 @@ def proxy(live: FakeLookupServer) -> Iterator[FaultProxy]:
         yield fault_proxy
 
 
-def lookup(url: str, *, asynchronous: bool, **options: float) -> None:
+def lookup(url: str, *, asynchronous: bool, own_http: bool = False, **options: float) -> None:
+    """One lookup; ``own_http`` passes in an httpx client of the caller's (no socket guard)."""
     settings = {"timeout": 1.0, "total_timeout": TOTAL, "cache_ttl": 0, **options}
     if asynchronous:
 
         async def run() -> None:
-            async with AsyncCustomerLookupClient(url, **settings) as client:  # type: ignore[arg-type]
+            async with (
+                httpx.AsyncClient() as http,
+                AsyncCustomerLookupClient(
+                    url,
+                    http_client=http if own_http else None,
+                    **settings,  # type: ignore[arg-type]
+                ) as client,
+            ):
                 await client.lookup(PHONE)
 
         asyncio.run(run())
     else:
-        with CustomerLookupClient(url, **settings) as client:  # type: ignore[arg-type]
+        with (
+            httpx.Client() as http,
+            CustomerLookupClient(
+                url,
+                http_client=http if own_http else None,
+                **settings,  # type: ignore[arg-type]
+            ) as client,
+        ):
             client.lookup(PHONE)
 
 
@@ -69,6 +86,24 @@ def test_a_trickling_server_cannot_hold_a_lookup_past_its_total_deadline(
         lookup(proxy.url, asynchronous=asynchronous)
 
     assert time.monotonic() - start < TOTAL + 1.0  # it took 31-37 s before the deadline guard
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("own_http", [False, True], ids=["own client", "http_client passed in"])
+@pytest.mark.parametrize("status", [404, 503])
+def test_an_error_body_trickled_after_prompt_headers_cannot_pass_the_total_deadline(
+    asynchronous: bool, own_http: bool, status: int
+) -> None:
+    # Headers at once, then 400 bytes at one per 50 ms: 20 s to read the whole body.
+    head = b"HTTP/1.1 %d Oops\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n" % status
+    total = 0.3
+    with RawHttpServer(head, b"x" * 400, every=0.05) as server:
+        start = time.monotonic()
+
+        with pytest.raises(CustomerLookupTimeoutError, match=r"total deadline of 0\.3 s"):
+            lookup(server.url, asynchronous=asynchronous, own_http=own_http, total_timeout=total)
+
+        assert time.monotonic() - start < total + 1.0  # 20 s with an http_client passed in
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
