@@ -15,6 +15,7 @@ The hierarchy::
     │   ├── S3IntegrityError                       bytes corrupted in transit (checksum mismatch)
     │   ├── S3ObjectExistsError                    overwrite=False and other content is there
     │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
+    ├── S3ServiceClosedError (also RuntimeError)   a call on an AsyncS3Service after aclose()
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
     ├── CustomerLookupError                        a customer lookup failed (masked number, ...)
     │   ├── CustomerNotFoundError                  no customer has that number (404)
@@ -58,6 +59,7 @@ __all__ = [
     "S3IntegrityError",
     "S3ObjectExistsError",
     "S3ObjectNotFoundError",
+    "S3ServiceClosedError",
     "S3ServiceError",
     "TwilioMediaError",
     "UntrustedMediaUrlError",
@@ -126,7 +128,9 @@ class S3ServiceError(AiVoiceSharedError):
     """
 
     #: Codes of failures that pass: throttling, a store that is busy or restarting, a
-    #: response cut or corrupted on the way.
+    #: response cut or corrupted on the way, a concurrent write of the same key
+    #: (``ConditionalRequestConflict``, and ``ObjectChanged``, the library's code for an object
+    #: replaced or deleted while a call was reading it or comparing it).
     TRANSIENT_CODES = frozenset(
         {
             "SlowDown",
@@ -139,6 +143,8 @@ class S3ServiceError(AiVoiceSharedError):
             "IncompleteResponse",
             "ChecksumMismatch",
             "BadDigest",
+            "ConditionalRequestConflict",
+            "ObjectChanged",
         }
     )
 
@@ -205,6 +211,10 @@ class S3DeleteError(S3ServiceError):
     ) -> None:
         super().__init__(message, operation=operation, bucket=bucket)
         self.failures = dict(failures)
+
+
+class S3ServiceClosedError(AiVoiceSharedError, RuntimeError):
+    """A call on an ``AsyncS3Service`` after its ``aclose()``: build a new one."""
 
 
 class InvalidPhoneNumberError(AiVoiceSharedError, ValueError):

@@ -286,10 +286,11 @@ class FaultProxy:
         return self
 
     def _accept(self) -> None:
-        assert self._listener is not None
+        listener = self._listener  # stop() sets the attribute to None while this thread runs
+        assert listener is not None
         while True:
             try:
-                client, _ = self._listener.accept()
+                client, _ = listener.accept()
             except OSError:
                 return
             try:
@@ -301,6 +302,10 @@ class FaultProxy:
             for sock in (client, server):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
+                if self._listener is None:  # stopped meanwhile: this connection is not served
+                    client.close()
+                    server.close()
+                    return
                 self.connections += 1
                 self._open.extend([client, server])
             connection = _Connection(client, server)

@@ -104,6 +104,10 @@ class _Hooks:
 
     # before-send.s3, registered first: each attempt of a call, before it leaves.
     def on_send(self, request: Any, **kwargs: Any) -> Any:
+        if isinstance(request.body, bytearray | memoryview):
+            # The wire carries these bytes as they are; moto's in-process stubber takes only
+            # bytes (anything else it reads as form fields, and fails deep in werkzeug).
+            request.body = bytes(request.body)
         injector: S3FaultInjector | None = getattr(self.local, "injector", None)
         self.local.injected = False
         if injector is None:

@@ -35,7 +35,10 @@ _DENIED = {
     "InvalidToken",
     "AccountProblem",
 }
-_EXISTS = {"PreconditionFailed", "ConditionalRequestConflict"}
+_EXISTS = {"PreconditionFailed"}
+# The writes whose 412 means "the key exists" (If-None-Match: *); on a read, a 412 answers an
+# If-Match: the object changed while it was being read.
+_CONDITIONAL_WRITES = {"PutObject", "CompleteMultipartUpload", "CopyObject"}
 _CORRUPTED = {
     "BadDigest",
     "InvalidDigest",
@@ -115,6 +118,19 @@ def _from_response(
             f"the checksum sent with them{tail}. They were corrupted on the way; nothing was "
             "stored. Retry the write; if it keeps happening, check the network path to the "
             "store."
+        )
+    elif code == "ConditionalRequestConflict":
+        cls = S3ServiceError
+        message = (
+            f"S3 {operation} did not write {where}: another conditional write of the same key "
+            f"was in flight{tail}. Nothing was written by this call; try it again (the error "
+            "is transient), and an identical write will then be reported as already stored."
+        )
+    elif code in _EXISTS and operation not in _CONDITIONAL_WRITES:
+        cls = S3ServiceError
+        message = (
+            f"S3 {operation} of {where} stopped: the object changed while it was being read"
+            f"{tail}. Read it again."
         )
     elif code in _EXISTS:
         cls = S3ObjectExistsError

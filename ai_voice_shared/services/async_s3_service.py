@@ -18,20 +18,32 @@ The design, chosen by measurement (``benchmarks/async_s3.py``) and by what must 
 Streams cross between the event loop and the pool one chunk at a time: ``iter_bytes`` and
 ``iter_objects`` are async iterators over the sync ones, and ``upload_stream`` takes an async
 iterable of chunks that a worker pulls from the loop as it uploads, so memory stays bounded.
+
+Cancellation: a call already running in a worker cannot be stopped by the event loop (a thread
+cannot be interrupted), so a cancelled ``upload_bytes``, ``upload_file`` or ``download_file``
+finishes in its worker and its outcome is dropped. ``upload_stream`` is different: it stops at
+its next chunk, aborts, and stores nothing (unless its last request was already on its way).
+An upload from an async iterable waits for its chunks in a second pool of ``max_workers``
+threads, so that a source reading from this very service (``iter_bytes`` of another key)
+never waits for a worker that is itself waiting for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import functools
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
 
+from ai_voice_shared.errors import S3ServiceClosedError
 from ai_voice_shared.models import S3ListResponse, S3ObjectMetadata, S3PresignedPost, S3WriteResult
-from ai_voice_shared.services.s3_service import DEFAULT_CHUNK_SIZE, PathOrFile, S3Service
+from ai_voice_shared.services.s3_service import DEFAULT_CHUNK_SIZE, Chunk, PathOrFile, S3Service
 from ai_voice_shared.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -42,6 +54,10 @@ __all__ = ["AsyncS3Service"]
 P = ParamSpec("P")
 T = TypeVar("T")
 _DONE = object()
+
+
+class _SourceCancelledError(Exception):
+    """Raised into a worker's upload when its caller was cancelled: the upload aborts."""
 
 
 class AsyncS3Service:
@@ -70,6 +86,12 @@ class AsyncS3Service:
         self.key_prefix = self.service.key_prefix
         self.max_workers = max_workers or self.settings.max_workers
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="aivs-s3")
+        # Uploads whose chunks come from the event loop wait here, not in _pool: see the module
+        # docstring (a source reading from this service would otherwise starve it).
+        self._stream_pool = ThreadPoolExecutor(
+            self.max_workers, thread_name_prefix="aivs-s3-stream"
+        )
+        self._closed = False
 
     def __repr__(self) -> str:
         return (
@@ -78,8 +100,24 @@ class AsyncS3Service:
         )
 
     async def _run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run_in(self._pool, functools.partial(call, *args, **kwargs))
+
+    async def _run_in(self, pool: ThreadPoolExecutor, call: Callable[[], T]) -> T:
+        self._check_open()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(call, *args, **kwargs))
+        try:
+            future = loop.run_in_executor(pool, call)
+        except RuntimeError:  # "cannot schedule new futures after shutdown": closed meanwhile
+            self._check_open()
+            raise
+        return await future
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise S3ServiceClosedError(
+                f"{self!r} was closed (aclose() or the end of its 'async with'): build a new "
+                "AsyncS3Service, or close it only once every call has finished."
+            )
 
     # -- keys (no I/O) --------------------------------------------------------------------------
 
@@ -124,7 +162,7 @@ class AsyncS3Service:
     async def upload_stream(
         self,
         key: str,
-        chunks: AsyncIterable[bytes] | Iterable[bytes],
+        chunks: AsyncIterable[Chunk] | Iterable[Chunk],
         *,
         size: int | None = None,
         content_type: str | None = None,
@@ -132,10 +170,17 @@ class AsyncS3Service:
         overwrite: bool = True,
     ) -> S3WriteResult:
         """See :meth:`S3Service.upload_stream`; ``chunks`` may be an async iterable, pulled
-        from the event loop one chunk at a time as the upload goes."""
+        from the event loop one chunk at a time as the upload goes. Cancelled, the upload
+        stops at its next chunk and stores nothing."""
         loop = asyncio.get_running_loop()
-        source = _pulled(chunks, loop) if isinstance(chunks, AsyncIterable) else chunks
-        return await self._run(
+        stop = threading.Event()
+        if isinstance(chunks, AsyncIterable):
+            source: Iterable[Chunk] = _pulled(chunks, loop, stop)
+            pool = self._stream_pool
+        else:
+            source = _until(chunks, stop)
+            pool = self._pool
+        upload = functools.partial(
             self.service.upload_stream,
             key,
             source,
@@ -144,6 +189,11 @@ class AsyncS3Service:
             metadata=metadata,
             overwrite=overwrite,
         )
+        try:
+            return await self._run_in(pool, upload)
+        except asyncio.CancelledError:
+            stop.set()  # the worker's next pull raises: the upload aborts
+            raise
 
     async def copy_object(self, src_key: str, dst_key: str) -> S3WriteResult:
         """See :meth:`S3Service.copy_object`."""
@@ -260,14 +310,29 @@ class AsyncS3Service:
     # -- plumbing -------------------------------------------------------------------------------
 
     async def _each(self, items: Iterator[T]) -> AsyncIterator[T]:
-        """Pull a sync iterator one item at a time in the pool (and close it if abandoned)."""
+        """Pull a sync iterator one item at a time in the pool; closed when left (a ``break``,
+        a cancellation), after the pull that is running, if any, has finished."""
+        lock = threading.Lock()  # one pull or close at a time: a generator is not reentrant
+
+        def pull() -> Any:
+            with lock:
+                return next(items, _DONE)
+
+        def close() -> None:
+            with lock:
+                shut = getattr(items, "close", None)
+                if shut is not None:
+                    shut()
+
         try:
-            while (item := await self._run(next, items, _DONE)) is not _DONE:
-                yield item  # type: ignore[misc]
+            while (item := await self._run(pull)) is not _DONE:
+                yield item
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                await self._run(close)
+            # Not awaited: a cancelled caller must not wait for a read it no longer wants.
+            try:
+                self._pool.submit(close)
+            except RuntimeError:  # the pool is closed: close it in a thread of its own
+                threading.Thread(target=close, name="aivs-s3-close", daemon=True).start()
 
     async def aclose(self) -> None:
         """Stop the worker pool (after the calls running now) and close a service it built."""
@@ -276,7 +341,13 @@ class AsyncS3Service:
 
     def close(self) -> None:
         """:meth:`aclose` for code that has no event loop (a fixture's teardown, ``atexit``):
-        it blocks until the calls running now have finished."""
+        it blocks until the calls running now have finished (uploads from an async source
+        whose caller is gone stop at their next chunk). Later calls raise
+        :class:`S3ServiceClosedError`; closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stream_pool.shutdown(cancel_futures=True)
         self._pool.shutdown()
         if self._owns_service:
             self.service.close()
@@ -293,16 +364,42 @@ class AsyncS3Service:
         await self.aclose()
 
 
-def _pulled(chunks: AsyncIterable[bytes], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
-    """A sync iterator, for a worker thread, over an async iterable of the event loop."""
+def _pulled(
+    chunks: AsyncIterable[Chunk], loop: asyncio.AbstractEventLoop, stop: threading.Event
+) -> Iterator[Chunk]:
+    """A sync iterator, for a worker thread, over an async iterable of the event loop; once
+    ``stop`` is set (the caller was cancelled), the next pull raises instead."""
     iterator = aiter(chunks)
-    while True:
-        future = asyncio.run_coroutine_threadsafe(_next_or_done(iterator), loop)
-        chunk = future.result()
-        if chunk is _DONE:
-            return
+    try:
+        while True:
+            if stop.is_set():
+                raise _SourceCancelledError("upload_stream was cancelled")
+            future = asyncio.run_coroutine_threadsafe(_next_or_done(iterator), loop)
+            while True:  # wake up now and then: a cancelled caller does not send the chunk
+                try:
+                    chunk = future.result(timeout=0.05)
+                    break
+                except concurrent.futures.TimeoutError:
+                    if stop.is_set() or loop.is_closed():
+                        future.cancel()
+                        raise _SourceCancelledError("upload_stream was cancelled") from None
+            if chunk is _DONE:
+                return
+            yield chunk
+    finally:
+        closer = getattr(iterator, "aclose", None)
+        if closer is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+                asyncio.run_coroutine_threadsafe(closer(), loop)
+
+
+def _until(chunks: Iterable[Chunk], stop: threading.Event) -> Iterator[Chunk]:
+    """``chunks``, until ``stop`` is set (the caller was cancelled)."""
+    for chunk in chunks:
+        if stop.is_set():
+            raise _SourceCancelledError("upload_stream was cancelled")
         yield chunk
 
 
-async def _next_or_done(iterator: AsyncIterator[bytes]) -> Any:
+async def _next_or_done(iterator: AsyncIterator[Chunk]) -> Any:
     return await anext(iterator, _DONE)

@@ -70,7 +70,14 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CopySourceTypeDef
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_KEY_BYTES", "S3Service", "build_s3_client", "validate_key"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "MAX_KEY_BYTES",
+    "Chunk",
+    "S3Service",
+    "build_s3_client",
+    "validate_key",
+]
 
 #: S3's limit on a key's length, counted in UTF-8 bytes (with the prefix).
 MAX_KEY_BYTES = 1024
@@ -85,6 +92,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _SEPARATORS = re.compile(r"[/\\]")
 
 PathOrFile = str | os.PathLike[str] | IO[bytes]
+#: A chunk ``upload_stream`` takes: any bytes-like object, read byte for byte (an
+#: ``array("h")`` of PCM samples too).
+Chunk = bytes | bytearray | memoryview
 
 
 def validate_key(key: object) -> str:
@@ -324,7 +334,7 @@ class S3Service:
     def upload_stream(
         self,
         key: str,
-        chunks: Iterable[bytes],
+        chunks: Iterable[Chunk],
         *,
         size: int | None = None,
         content_type: str | None = None,
@@ -350,12 +360,12 @@ class S3Service:
         part_size = _stream_part_size(self.settings.multipart_chunk_size_bytes)
         if size is not None and size > threshold:  # known to go multipart: start at once
             return self._multipart_stream(
-                key, full, extra, overwrite, [], b"", iter(chunks), size=size
+                key, full, extra, overwrite, [], b"", _byte_views(chunks), size=size
             )
         first = min(size, threshold) if size is not None else part_size
         buffered = [_Part(first)]
         total = 0
-        source = iter(chunks)
+        source = _byte_views(chunks)
         for chunk in source:
             total += len(chunk)
             if total > threshold:
@@ -381,8 +391,8 @@ class S3Service:
         extra: dict[str, Any],
         overwrite: bool,
         buffered: list[_Part],
-        chunk: bytes,
-        source: Iterator[bytes],
+        chunk: bytes | memoryview,
+        source: Iterator[memoryview],
         *,
         size: int | None = None,
     ) -> S3WriteResult:
@@ -500,8 +510,22 @@ class S3Service:
         self, key: str, full: str, fingerprint: Fingerprint, exists: S3ObjectExistsError
     ) -> S3WriteResult:
         """After a refused conditional write: success if the stored bytes are these."""
-        with self._errors("HeadObject", key):
-            head = self.client.head_object(Bucket=self.bucket, Key=full, ChecksumMode="ENABLED")
+        try:
+            with self._errors("HeadObject", key):
+                head = self.client.head_object(Bucket=self.bucket, Key=full, ChecksumMode="ENABLED")
+        except S3ObjectNotFoundError as gone:
+            raise S3ServiceError(
+                f"S3 PutObject did not write s3://{self.bucket}/{key}: the key existed "
+                f"(HTTP 412, request id {exists.request_id or 'none'}) and was deleted before "
+                "it could be compared with these bytes. Nothing was written by this call; try "
+                "it again (the error is transient).",
+                operation="PutObject",
+                bucket=self.bucket,
+                key=key,
+                code="ObjectChanged",
+                status=exists.status,
+                request_id=exists.request_id,
+            ) from gone
         same = fingerprint.same_as(head)
         if same:
             return self._written(key, fingerprint.size, head, already_stored=True)
@@ -829,9 +853,25 @@ class S3Service:
                         ) from exc
                     resumes += 1
                     body.close()
-                    body = self._get(
-                        key, full, Range=f"bytes={received}-", IfMatch=str(response["ETag"])
-                    )["Body"]
+                    try:
+                        body = self._get(
+                            key, full, Range=f"bytes={received}-", IfMatch=str(response["ETag"])
+                        )["Body"]
+                    except S3ServiceError as changed:
+                        if changed.status != 412:
+                            raise
+                        raise S3ServiceError(
+                            f"S3 GetObject of s3://{self.bucket}/{key} lost its connection "
+                            f"after {received} of {verifier.size} bytes, and the object was "
+                            "replaced before the rest could be read (its ETag changed); "
+                            f"nothing was {fate}. Read it again: the error is transient.",
+                            operation="GetObject",
+                            bucket=self.bucket,
+                            key=key,
+                            code="ObjectChanged",
+                            status=412,
+                            request_id=changed.request_id,
+                        ) from changed
         finally:
             body.close()
         problem = verifier.problem(received)
@@ -893,18 +933,39 @@ class S3Service:
         modified_since: datetime | None = None,
     ) -> Iterator[S3ObjectMetadata]:
         """Every object under ``prefix``, across all pages (``page_size`` keys each), in key
-        order; only keys after ``start_after``, and only objects modified after
+        order; only keys after ``start_after``, and only objects modified at or after
         ``modified_since`` (a timezone-aware datetime), when given.
 
         For a poller ("what is new since my last run"): keep the last key seen and pass it as
         ``start_after`` when keys grow in order, or keep the run's start time and pass it as
         ``modified_since`` (S3 lists every key either way; the filter saves the processing).
+        Listings give modification times in whole seconds, so ``modified_since`` is taken
+        down to its second: an object written in the same second as the run started is
+        listed (perhaps by two runs) rather than missed. The arguments are checked at once.
         """
-        if modified_since is not None and modified_since.tzinfo is None:
-            raise ConfigurationError(
-                f"modified_since must be timezone-aware (S3 times are UTC), not {modified_since}: "
-                "use datetime.now(UTC) or attach a tzinfo."
-            )
+        if not 1 <= page_size <= 1000:
+            raise ConfigurationError(f"page_size must be between 1 and 1000, not {page_size}.")
+        since: datetime | None = None
+        if modified_since is not None:
+            if not isinstance(modified_since, datetime):
+                raise ConfigurationError(
+                    f"modified_since must be a timezone-aware datetime, not "
+                    f"{type(modified_since).__name__} {modified_since!r}: use "
+                    "datetime.now(UTC) at the start of a run."
+                )
+            if modified_since.tzinfo is None:
+                raise ConfigurationError(
+                    f"modified_since must be timezone-aware (S3 times are UTC), not "
+                    f"{modified_since}: use datetime.now(UTC) or attach a tzinfo."
+                )
+            since = modified_since.replace(microsecond=0)
+        if start_after is not None:
+            validate_key(start_after)
+        return self._iter_objects(prefix, page_size, start_after, since)
+
+    def _iter_objects(
+        self, prefix: str, page_size: int, start_after: str | None, since: datetime | None
+    ) -> Iterator[S3ObjectMetadata]:
         token: str | None = None
         while True:
             page = self.list_objects(
@@ -914,7 +975,7 @@ class S3Service:
                 start_after=start_after if token is None else None,
             )
             for item in page.objects:
-                if modified_since is None or item.last_modified > modified_since:
+                if since is None or item.last_modified >= since:
                     yield item
             if not page.is_truncated:
                 return
@@ -1219,6 +1280,23 @@ def _sized(stream: IO[bytes]) -> int | None:
     except (OSError, ValueError):
         return None
     return end - start
+
+
+def _byte_views(chunks: Iterable[Chunk]) -> Iterator[memoryview]:
+    """Each chunk as a flat view of its bytes: a ``memoryview`` or ``array`` of wider items
+    (``array('h')`` PCM samples) is taken byte for byte, never item for item; anything that is
+    not bytes-like is a :class:`ConfigurationError` naming it."""
+    for index, chunk in enumerate(chunks):
+        try:
+            view = memoryview(chunk)
+        except TypeError:
+            raise ConfigurationError(
+                f"upload_stream chunk #{index} is {type(chunk).__name__} {str(chunk)[:40]!r}, "
+                "not bytes: yield bytes, bytearray or memoryview chunks (encode text first)."
+            ) from None
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
+        yield view
 
 
 class _Part:

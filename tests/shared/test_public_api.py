@@ -48,6 +48,7 @@ EXPORTED = [
     "S3ObjectNotFoundError",
     "S3PresignedPost",
     "S3Service",
+    "S3ServiceClosedError",
     "S3ServiceError",
     "S3Settings",
     "S3WriteResult",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import hashlib
 import io
 import os
@@ -19,6 +20,7 @@ from ai_voice_shared import (
     S3ObjectExistsError,
     S3ObjectNotFoundError,
     S3Service,
+    S3ServiceError,
 )
 from ai_voice_shared.services import s3_service
 from ai_voice_shared.services._s3_integrity import crc32_of
@@ -497,6 +499,67 @@ def test_listing_for_pollers_starts_after_a_key_and_filters_by_time(s3: S3Servic
         list(s3.iter_objects(modified_since=datetime(2026, 1, 1)))
 
 
+def test_a_poller_keeping_its_start_time_misses_no_object_written_in_that_same_second(
+    s3: S3Service,
+) -> None:
+    # Found by an attack: listings give whole seconds, and a strict ">" against the start time
+    # (with its microseconds) dropped what was written in the same second.
+    run_start = datetime.now(UTC)
+    s3.upload_bytes("voice/new.ogg", b"x")
+
+    assert [o.key for o in s3.iter_objects("voice/", modified_since=run_start)] == ["voice/new.ogg"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"modified_since": "2026-01-01T00:00:00Z"},
+            "modified_since must be a timezone-aware datetime, not str '2026-01-01T00:00:00Z': "
+            "use datetime.now(UTC) at the start of a run.",
+        ),
+        ({"page_size": 0}, "page_size must be between 1 and 1000, not 0."),
+    ],
+    ids=["a time as text", "an empty page"],
+)
+def test_listing_arguments_are_checked_and_named(
+    s3: S3Service, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        list(s3.iter_objects("voice/", **options))
+
+    assert str(caught.value) == message
+
+
+def test_a_conditional_write_racing_another_is_a_transient_error_not_exists(
+    s3: S3Service, faults: FaultInjector
+) -> None:
+    # AWS answers 409 while another conditional write of the key is in flight: nothing is
+    # stored yet, so it is not "exists", and a HEAD would find no object.
+    faults.fail("PutObject", code="ConditionalRequestConflict", status=409)
+
+    with pytest.raises(S3ServiceError) as caught:
+        s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)
+
+    assert type(caught.value) is S3ServiceError
+    assert caught.value.transient
+    assert "another conditional write of the same key was in flight" in str(caught.value)
+    assert s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False).created
+
+
+def test_a_key_deleted_between_the_refusal_and_the_comparison_is_a_transient_error(
+    s3: S3Service, faults: FaultInjector
+) -> None:
+    faults.fail("PutObject", code="PreconditionFailed", status=412)
+    faults.fail("HeadObject", code="404", status=404)
+
+    with pytest.raises(S3ServiceError) as caught:
+        s3.upload_bytes("voice/MM1.ogg", VOICE, overwrite=False)
+
+    assert (caught.value.code, caught.value.transient) == ("ObjectChanged", True)
+    assert "was deleted before it could be compared with these bytes" in str(caught.value)
+
+
 # -- streamed uploads ----------------------------------------------------------------------
 
 
@@ -525,6 +588,43 @@ def test_a_stream_is_stored_whole_in_one_request_or_in_parts(
         if length <= 5 * MiB
         else {"CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
     )
+
+
+@pytest.mark.parametrize("length", [3000, 3 * MiB], ids=["one request", "in parts"])
+def test_chunks_of_wide_items_are_stored_byte_for_byte(s3: S3Service, length: int) -> None:
+    # Found by an attack: array('h') PCM samples went in item by item, half the bytes lost.
+    samples = array.array("h", (n % 65536 - 32768 for n in range(length // 2)))
+    view = memoryview(samples)
+
+    stored = s3.upload_stream("voice/pcm.raw", [samples, view, b"!"])  # type: ignore[list-item]
+
+    expected = samples.tobytes() * 2 + b"!"
+    assert (stored.size, s3.download_bytes("voice/pcm.raw")) == (len(expected), expected)
+
+
+def test_a_chunk_that_is_not_bytes_is_refused_naming_it(s3: S3Service) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        s3.upload_stream("voice/k.ogg", [b"OggS", "text"])  # type: ignore[list-item]
+
+    assert str(caught.value) == (
+        "upload_stream chunk #1 is str 'text', not bytes: yield bytes, bytearray or memoryview "
+        "chunks (encode text first)."
+    )
+    assert not s3.exists("voice/k.ogg")
+
+
+@pytest.mark.parametrize("length", [3, 6 * MiB], ids=["one request", "in parts"])
+def test_streams_and_bytearrays_are_stored_with_content_md5_on_every_backend(
+    backend: S3Backend, bucket: str, length: int
+) -> None:
+    # Found by an attack: with S3_CHECKSUMS=when_required, moto's in-process stubber failed
+    # deep in werkzeug on a bytearray body, which the wire carries like bytes.
+    s3 = S3Service(backend.settings(bucket, checksums="when_required"), client=backend.client)
+    data = os.urandom(length)
+
+    assert s3.upload_stream("voice/s.ogg", _chunks(data)).size == length
+    assert s3.upload_bytes("voice/b.ogg", bytearray(data)).size == length
+    assert s3.download_bytes("voice/s.ogg") == s3.download_bytes("voice/b.ogg") == data
 
 
 def test_a_stream_that_breaks_leaves_no_object_and_no_parts(

@@ -206,6 +206,25 @@ def test_a_dropped_connection_is_resumed_where_it_stopped(
         assert (tmp_path / "out.bin").read_bytes() == DATA
 
 
+def test_an_object_replaced_before_a_dropped_read_resumes_is_a_transient_read_error(
+    store: Store, bucket: str, proxy: FaultProxy
+) -> None:
+    # Found by an attack: the resume's If-Match 412 was reported as "already exists".
+    direct(store, bucket).upload_bytes("k", DATA)
+    s3 = service(store, bucket, proxy, "when_supported")
+    proxy.cut(direction="response", after_bytes=100_000)
+    chunks = s3.iter_bytes("k", chunk_size=10_000)
+    next(chunks)
+    direct(store, bucket).upload_bytes("k", DATA[::-1])
+
+    with pytest.raises(S3ServiceError) as caught:
+        b"".join(chunks)
+
+    assert type(caught.value) is S3ServiceError
+    assert (caught.value.code, caught.value.transient) == ("ObjectChanged", True)
+    assert "the object was replaced before the rest could be read" in str(caught.value)
+
+
 def test_a_connection_dropped_on_every_attempt_is_a_typed_error(
     store: Store, bucket: str, proxy: FaultProxy, tmp_path: Path
 ) -> None:
