@@ -18,12 +18,14 @@ a database) for the same promise.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from collections.abc import Iterator
 
 from cachetools import TTLCache
 
 from ai_voice_shared._retry import get_clock
+from ai_voice_shared.errors import ConfigurationError
 
 __all__ = ["DeliveryGuard"]
 
@@ -34,10 +36,18 @@ class DeliveryGuard:
     deliveries racing each other are handled once."""
 
     def __init__(self, ttl_seconds: float = 3600.0, *, max_size: int = 100_000) -> None:
-        if ttl_seconds <= 0 or max_size < 1:
-            raise ValueError(
-                f"DeliveryGuard needs ttl_seconds > 0 and max_size >= 1, not {ttl_seconds} "
-                f"and {max_size}"
+        ttl_ok = (
+            isinstance(ttl_seconds, int | float)
+            and not isinstance(ttl_seconds, bool)
+            and math.isfinite(ttl_seconds)
+            and ttl_seconds > 0
+        )
+        size_ok = isinstance(max_size, int) and not isinstance(max_size, bool) and max_size >= 1
+        if not (ttl_ok and size_ok):
+            # NaN compares false with everything: such a TTL would silently remember nothing.
+            raise ConfigurationError(
+                "DeliveryGuard needs a finite ttl_seconds > 0 and an integer max_size >= 1, "
+                f"not ttl_seconds={ttl_seconds!r} and max_size={max_size!r}."
             )
         self._done: TTLCache[str, bool] = TTLCache(
             max_size, ttl_seconds, timer=lambda: get_clock().monotonic()

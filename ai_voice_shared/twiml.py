@@ -38,4 +38,5 @@ def messaging_response(message: str | None = None, *, media_url: str | None = No
 def _text(value: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"TwiML text must be str, not {type(value).__name__}")
-    return escape(_NOT_XML.sub("", value))
+    # A carriage return written as is comes back from any XML parser as a line feed.
+    return escape(_NOT_XML.sub("", value), {"\r": "&#13;"})

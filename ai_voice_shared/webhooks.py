@@ -26,7 +26,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
 
@@ -34,6 +34,7 @@ from ai_voice_shared._form import form_pairs
 from ai_voice_shared.errors import (
     ConfigurationError,
     InvalidTwilioPayloadError,
+    InvalidTwilioSignatureError,
     WebhookBodyTooLargeError,
 )
 from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
@@ -55,7 +56,14 @@ IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 # The variables TwilioWebhookVerifier.from_env() reads; a change of any rebuilds the verifier.
 _ENV_NAMES = ("TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_BASE_URL", "TWILIO_TRUST_FORWARDED_HEADERS")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+# A host name or an IP literal, with a port: what a Host (or X-Forwarded-Host) header may hold.
+_HOST_AND_PORT = r"(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+_HOST = re.compile(_HOST_AND_PORT)
+# A request URL as a server hands it over: scheme, host, then the path and query and nothing
+# else: no '#' (no client sends a fragment), no whitespace or control character.
+_REQUEST_URL = re.compile(
+    rf"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://{_HOST_AND_PORT}(?P<rest>[/?][^#\x00-\x20\x7f]*)?"
+)
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
@@ -172,32 +180,43 @@ class TwilioWebhookVerifier:
         )
 
     def public_url(self, request_url: str, headers: Headers = ()) -> str:
-        """The URL Twilio called, rebuilt as the module docstring says (never a fragment)."""
+        """The URL Twilio called, rebuilt as the module docstring says (never a fragment).
+
+        ``request_url`` is the URL as the server received it. One that no HTTP client sends
+        (a ``#``, whitespace, or a ``Host`` header that smuggles in a path, a query, userinfo
+        or brackets, such as ``voice.example.com/twilio/inbound#``) raises
+        :class:`InvalidTwilioSignatureError`: a signature made for one endpoint must not be
+        accepted at another.
+        """
+        match = _REQUEST_URL.fullmatch(request_url)
+        if match is None:
+            raise InvalidTwilioSignatureError(
+                f"The request URL {request_url[:200]!r} is not one an HTTP client sends (its "
+                "Host header or target holds a path, a query, a '#', userinfo or whitespace), "
+                "so it cannot carry a Twilio signature; refusing it. If a proxy in front of "
+                "the application rewrites Host, set TWILIO_WEBHOOK_BASE_URL."
+            )
+        rest = match["rest"] or ""
         if self.webhook_base_url is not None:
             # The base is validated (no query, fragment or trailing '/'): the request's path and
-            # query follow it. Cut by hand, not urlsplit: this runs on every webhook.
-            rest = request_url.partition("#")[0]
-            start = rest.find("://")
-            rest = rest[start + 3 :] if start >= 0 else rest
-            cuts = [index for index in (rest.find("/"), rest.find("?")) if index >= 0]
-            return self.webhook_base_url + (rest[min(cuts) :] if cuts else "")
-        parts = urlsplit(request_url)
-        scheme, netloc = parts.scheme, parts.netloc
+            # query follow it.
+            return self.webhook_base_url + rest
+        scheme = match["scheme"].lower()
+        host, port = match["host"], match["port"]
         if self.trust_forwarded_headers:
             if not isinstance(headers, Mapping):
                 headers = list(headers)
             proto = (_first(header(headers, "X-Forwarded-Proto")) or "").lower()
-            host = _first(header(headers, "X-Forwarded-Host"))
-            port = _first(header(headers, "X-Forwarded-Port"))
+            forwarded_host = _first(header(headers, "X-Forwarded-Host"))
+            forwarded_port = _first(header(headers, "X-Forwarded-Port"))
             if proto in ("http", "https"):
                 scheme = proto
-            if host and _HOST.match(host):
-                netloc = host
-            if port and port.isdigit() and 0 < int(port) < 65536:
-                bare = re.sub(r":[0-9]+$", "", netloc)
+            if forwarded_host and (forwarded := _HOST.fullmatch(forwarded_host)):
+                host, port = forwarded["host"], forwarded["port"]
+            if forwarded_port and _is_port(forwarded_port):
                 default = "443" if scheme == "https" else "80"
-                netloc = bare if port == default else f"{bare}:{port}"
-        return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+                port = None if forwarded_port == default else forwarded_port
+        return f"{scheme}://{host}{f':{port}' if port else ''}{rest}"
 
     def verify(
         self,
@@ -244,6 +263,26 @@ class TwilioWebhookVerifier:
                 fields=["<body>"],
             ) from None
         return VerifiedWebhook(None, token, url, raw, document)
+
+
+def request_url_of(scheme: str, host: str, path: str, query: str) -> str:
+    """The request URL from what a server hands over, for the adapters. A ``Host`` header that
+    is not a host name or IP literal with a port (``voice.example.com/twilio/inbound?``
+    would move the path Twilio signed in front of another) raises
+    :class:`InvalidTwilioSignatureError`: no request Twilio made carries one."""
+    if not _HOST.fullmatch(host):
+        raise InvalidTwilioSignatureError(
+            f"The request's Host header {host[:100]!r} is not a host name (it holds a path, a "
+            "query, a '#', userinfo or other characters no host has), so the request cannot "
+            "carry a Twilio signature; refusing it. If a proxy in front of the application "
+            "rewrites Host, set TWILIO_WEBHOOK_BASE_URL."
+        )
+    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+
+
+def _is_port(value: str) -> bool:
+    # ASCII digits only: '²' passes str.isdigit(), and int() refuses it.
+    return value.isascii() and value.isdigit() and 0 < int(value) < 65536
 
 
 def _first(value: str | None) -> str | None:

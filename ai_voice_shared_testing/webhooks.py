@@ -70,7 +70,7 @@ class SignedTwilioRequest:
 
     @property
     def path(self) -> str:
-        """The path and query string, as a test client takes them."""
+        """The path and query string, as a test client takes them (exactly as signed)."""
         parts = urlsplit(self.url)
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
@@ -208,10 +208,16 @@ class TwilioWebhookSender:
     # -- building -------------------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        """The public URL of ``path`` (which may carry a query string)."""
+        """The public URL of ``path`` (which may carry a query string), as an HTTP client sends
+        it and so as Twilio signs it: percent-encoded, dot segments resolved, without a bare
+        ``?`` and without a ``#`` fragment (Twilio keeps its connection overrides,
+        ``#rc=2``, to itself)."""
         if not isinstance(path, str) or not path.startswith("/"):
             raise ValueError(f"path must start with '/', such as '/twilio/webhook', not {path!r}")
-        return self.base_url + path
+        import httpx
+
+        sent = str(httpx.URL(self.base_url + path).copy_with(fragment=None))
+        return sent.removesuffix("?")
 
     def sign(
         self,

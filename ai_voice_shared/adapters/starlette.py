@@ -28,7 +28,7 @@ from ai_voice_shared.adapters._framework import missing
 from ai_voice_shared.errors import InvalidTwilioPayloadError, InvalidTwilioSignatureError
 from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
 from ai_voice_shared.twiml import TWIML_MEDIA_TYPE, messaging_response
-from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook
+from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook, request_url_of
 
 try:
     from starlette.datastructures import FormData
@@ -69,7 +69,8 @@ class TwiMLResponse(Response):
 
 def asgi_request_url(scope: Any) -> str:
     """The URL as the server received it: the raw path (percent-encoding kept, as Twilio
-    signed it), the raw query string, the ``Host`` header."""
+    signed it), the raw query string, the ``Host`` header (one that is not a host raises
+    :class:`~ai_voice_shared.InvalidTwilioSignatureError`)."""
     headers = {key.lower(): value for key, value in scope.get("headers", ())}
     host = headers.get(b"host", b"").decode("latin-1")
     scheme = scope.get("scheme", "http")
@@ -86,7 +87,7 @@ def asgi_request_url(scope: Any) -> str:
     else:
         path = quote(scope.get("root_path", "") + scope.get("path", "/"), safe="/:@!$&'()*+,;=~")
     query = scope.get("query_string", b"").decode("latin-1")
-    return f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+    return request_url_of(scheme, host, path, query)
 
 
 async def verify_request(
@@ -155,7 +156,7 @@ def twilio_payload(
 async def _read_body(request: Request, verifier: TwilioWebhookVerifier) -> bytes:
     limit = verifier.max_body_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit():
+    if declared.isascii() and declared.isdigit():  # not '²', which int() refuses
         if int(declared) > limit:
             raise verifier.too_large(int(declared))
         # The server delivers no more than the declared length (h11 and httptools enforce

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
-from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook
+from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook, request_url_of
 
 __all__ = ["environ_headers", "verify_environ", "wsgi_request_url"]
 
@@ -35,7 +35,8 @@ P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
 def wsgi_request_url(environ: Mapping[str, Any]) -> str:
     """The URL as the server received it: ``RAW_URI``/``REQUEST_URI`` when the server gives
     them (percent-encoding kept, as Twilio signed it), else ``SCRIPT_NAME`` + ``PATH_INFO``
-    re-quoted; the raw ``QUERY_STRING``; the ``Host`` header."""
+    re-quoted; the raw ``QUERY_STRING``; the ``Host`` header (one that is not a host raises
+    :class:`~ai_voice_shared.InvalidTwilioSignatureError`)."""
     scheme = environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST")
     if not host:
@@ -50,7 +51,7 @@ def wsgi_request_url(environ: Mapping[str, Any]) -> str:
         decoded = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         path = quote(_path_bytes(decoded), safe="/:@!$&'()*+,;=~")
     query = environ.get("QUERY_STRING", "")
-    return f"{scheme}://{host}{path or '/'}" + (f"?{query}" if query else "")
+    return request_url_of(scheme, host, path or "/", query)
 
 
 def _path_bytes(decoded: str) -> bytes:
@@ -90,7 +91,7 @@ def verify_environ(
     limit = checker.max_body_bytes
     declared = str(environ.get("CONTENT_LENGTH") or "")
     stream = environ.get("wsgi.input")
-    if declared.isdigit():
+    if declared.isascii() and declared.isdigit():  # not '²', which int() refuses
         if int(declared) > limit:
             raise checker.too_large(int(declared))
         body = stream.read(int(declared)) if stream is not None and int(declared) else b""

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ai_voice_shared import DeliveryGuard
+from ai_voice_shared import ConfigurationError, DeliveryGuard
 from ai_voice_shared_testing import VirtualTime
 
 
@@ -93,7 +93,26 @@ def test_claim_and_release_give_the_same_promise_without_a_with_block() -> None:
     assert guard.claim("k")
 
 
-@pytest.mark.parametrize(("ttl", "size"), [(0, 10), (-1, 10), (10, 0)])
-def test_a_guard_that_could_hold_nothing_is_refused(ttl: float, size: int) -> None:
-    with pytest.raises(ValueError, match="DeliveryGuard needs ttl_seconds > 0 and max_size >= 1"):
+@pytest.mark.parametrize(
+    ("ttl", "size"),
+    [
+        (0, 10),
+        (-1, 10),
+        (10, 0),
+        (float("nan"), 10),  # compares false with everything: it would remember nothing
+        (float("inf"), 10),
+        (10, 1.5),
+        (10, True),
+        ("10", 10),
+    ],
+)
+def test_a_guard_that_could_hold_nothing_is_refused_naming_both_values(
+    ttl: float, size: int
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
         DeliveryGuard(ttl, max_size=size)
+
+    assert str(caught.value) == (
+        "DeliveryGuard needs a finite ttl_seconds > 0 and an integer max_size >= 1, not "
+        f"ttl_seconds={ttl!r} and max_size={size!r}."
+    )

@@ -53,8 +53,9 @@ def test_a_status_callback_is_parsed_with_the_model_asked_for() -> None:
 @pytest.mark.parametrize(
     ("options", "request_url", "headers", "public"),
     [
-        # nothing configured: the request URL, fragment dropped, query kept
-        ({}, "http://app:8000/h?a=1#rc=2", {}, "http://app:8000/h?a=1"),
+        # nothing configured: the request URL, query kept as sent
+        ({}, "http://app:8000/h?a=1", {}, "http://app:8000/h?a=1"),
+        ({}, "HTTP://[::1]:8000/h?", {}, "http://[::1]:8000/h?"),
         # a configured base (with a path prefix a proxy strips) wins over everything
         (
             {"webhook_base_url": "https://v.example.com/voice/", "trust_forwarded_headers": True},
@@ -104,6 +105,40 @@ def test_the_public_url_comes_from_configuration_then_trusted_proxy_headers_then
     options: dict[str, object], request_url: str, headers: dict[str, str], public: str
 ) -> None:
     assert verifier(**options).public_url(request_url, headers) == public
+
+
+@pytest.mark.parametrize("options", [{}, {"webhook_base_url": "https://v.example.com"}])
+@pytest.mark.parametrize(
+    "request_url",
+    [
+        "https://v.example.com/twilio/inbound#/twilio/admin",  # Host: v.example.com/twilio/inbound#
+        "https://v.example.com/h?tenant=a#&tenant=b",  # a '#' in the request target
+        "https://v.example.com?x#/admin",
+        "https://[/h",
+        "https://a]b/h",
+        "https://user@v.example.com/h",
+        "https://v.example.com /h",
+        "https://v.example.com/h\n",
+        "v.example.com/h",
+    ],
+)
+def test_a_request_url_no_http_client_sends_is_refused_as_unsigned(
+    options: dict[str, object], request_url: str
+) -> None:
+    payload = TwilioWebhookPayloadFactory.build()
+    signed = signed_twilio_request(payload, url="https://v.example.com/h", auth_token=TOKEN)
+
+    with pytest.raises(InvalidTwilioSignatureError, match="is not one an HTTP client sends"):
+        verifier(**options).verify(request_url, signed.headers, signed.body)
+
+
+@pytest.mark.parametrize("port", ["\u00b2", "\u0661\u0662", "0", "65536", "-1", "4 43"])
+def test_a_forwarded_port_that_is_not_ascii_digits_in_range_is_ignored(port: str) -> None:
+    trusting = verifier(trust_forwarded_headers=True)
+
+    assert trusting.public_url("http://app:8000/h", {"X-Forwarded-Port": port}) == (
+        "http://app:8000/h"
+    )
 
 
 def test_headers_may_be_pairs_or_a_generator_read_once() -> None:

@@ -225,3 +225,51 @@ def test_a_body_over_the_limit_is_answered_413_before_it_is_read_whole(
     assert response.status_code == 413
     assert refusal(response).startswith("A webhook body of 10")
     assert "exceeds the 4096 bytes this endpoint accepts" in refusal(response)
+
+
+@pytest.mark.parametrize("base_url", ["configured", "not configured"])
+@pytest.mark.parametrize(
+    "host",
+    ["webhooks.aivs.test/hook#", "webhooks.aivs.test/hook?", "[", "a]b", "user@webhooks.aivs.test"],
+)
+def test_a_host_header_smuggling_a_path_cannot_move_a_signed_webhook_to_another_endpoint(
+    framework: str,
+    twilio_webhook: TwilioWebhookSender,
+    monkeypatch: pytest.MonkeyPatch,
+    base_url: str,
+    host: str,
+) -> None:
+    # Found by an attack: with "Host: webhooks.aivs.test/hook#", a webhook Twilio signed for
+    # /hook was accepted at another path (the URL checked became ".../hook#/t/admin/hook").
+    if base_url == "not configured":
+        monkeypatch.delenv("TWILIO_WEBHOOK_BASE_URL")
+    genuine = twilio_webhook.sign("/hook")
+    moved = dataclasses.replace(
+        with_headers(genuine, Host=host), url="https://webhooks.aivs.test/t/admin/hook"
+    )
+
+    response = twilio_webhook.send(client_for(framework), moved)
+
+    assert response.status_code == 403, refusal(response)
+    assert refusal(response).startswith(f"The request's Host header {host!r} is not a host name")
+
+
+@pytest.mark.parametrize(
+    ("path", "checked"),
+    [
+        ("/hook#rp=5xx&rc=2", "/hook"),  # Twilio keeps its connection overrides to itself
+        ("/hook?q=a b", "/hook?q=a%20b"),
+        ("/hook?", "/hook"),
+        ("/a/../hook", "/hook"),
+    ],
+    ids=["connection overrides", "a space in the query", "a bare '?'", "a dot segment"],
+)
+def test_the_kit_signs_the_url_the_client_sends(
+    framework: str, twilio_webhook: TwilioWebhookSender, path: str, checked: str
+) -> None:
+    # Found by an attack: the kit signed the path as given, which the client then changed.
+    response = twilio_webhook.post(client_for(framework), path)
+
+    assert response.status_code == 200, refusal(response)
+    assert twilio_webhook.last.url == "https://webhooks.aivs.test" + checked
+    assert response.headers["x-checked-url"] == twilio_webhook.last.url
