@@ -130,14 +130,25 @@ def _spellings(number: str) -> list[tuple[str, str]]:
     ]
 
 
+# The query string of a URL in a log line (a bytes repr included: httpcore logs headers so).
+_URL_QUERY: Final = re.compile(r"(https?://[^\s'\"?#]*\?)[^\s'\"#]*", re.IGNORECASE)
+
+
 class _Secrets:
-    """What to mask in log records: exact texts, and numbers in any spelling (their digits)."""
+    """What to mask in log records: exact texts, numbers in any spelling (their digits), and
+    the query strings of URLs (a CDN's signed query is a short-lived credential)."""
 
-    __slots__ = ("numbers", "replacements")
+    __slots__ = ("hide_queries", "numbers", "replacements")
 
-    def __init__(self, replacements: tuple[tuple[str, str], ...], numbers: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        replacements: tuple[tuple[str, str], ...],
+        numbers: tuple[str, ...],
+        hide_queries: bool = False,
+    ) -> None:
         self.replacements = replacements
         self.numbers = numbers
+        self.hide_queries = hide_queries
 
 
 # None outside every scrubbed_logs block.
@@ -156,6 +167,8 @@ def _scrub(record: logging.LogRecord, secrets: _Secrets) -> None:
     for secret, masked in secrets.replacements:
         scrubbed = scrubbed.replace(secret, masked)
     scrubbed = _mask_runs_holding(scrubbed, secrets.numbers)
+    if secrets.hide_queries:
+        scrubbed = _URL_QUERY.sub(r"\1<query hidden>", scrubbed)
     if scrubbed != message:
         record.msg = scrubbed
         record.args = None
@@ -179,17 +192,24 @@ def _install() -> None:
 
 
 @contextlib.contextmanager
-def scrubbed_logs(*numbers: str, texts: Mapping[str, str] | None = None) -> Iterator[None]:
+def scrubbed_logs(
+    *numbers: str, texts: Mapping[str, str] | None = None, hide_queries: bool = False
+) -> Iterator[None]:
     """Mask ``numbers`` (E.164, in every spelling, as :func:`mask_number_in` does) in every log
     record created inside, in this thread or task; ``texts`` maps any other secret text to what
-    replaces it."""
+    replaces it; ``hide_queries`` replaces the query string of every http(s) URL (a redirect's
+    signed ``Location`` that httpcore logs before anyone can know it)."""
     _install()
     replacements = [pair for number in numbers for pair in _spellings(number)]
     replacements += [(secret, shown) for secret, shown in (texts or {}).items() if secret]
-    secrets = _Secrets(tuple(replacements), tuple(_digits(number) for number in numbers))
+    secrets = _Secrets(
+        tuple(replacements), tuple(_digits(number) for number in numbers), hide_queries
+    )
     if (outer := _SCRUB.get()) is not None:  # nested blocks mask what each one masks
         secrets = _Secrets(
-            outer.replacements + secrets.replacements, outer.numbers + secrets.numbers
+            outer.replacements + secrets.replacements,
+            outer.numbers + secrets.numbers,
+            outer.hide_queries or hide_queries,
         )
     token = _SCRUB.set(secrets)
     try:

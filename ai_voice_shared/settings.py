@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from typing import Annotated, Any, ClassVar, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ai_voice_shared._hosts import is_local_host
 from ai_voice_shared.errors import ConfigurationError
 
 __all__ = [
@@ -329,6 +331,14 @@ class TwilioSettings(_EnvSettings):
             raise ValueError(
                 f"{value!r} is not a base URL such as 'https://api.twilio.com' (scheme and host, "
                 "no path, query or credentials)"
+            )
+        host = urlsplit(value).hostname or ""
+        if value.startswith("http://") and not is_local_host(host):
+            # Basic credentials in clear text: only to a fake on this machine or network.
+            raise ValueError(
+                f"{value!r} would send the account's credentials over plain http: use https, "
+                "or http only for a local fake API (localhost, a loopback or private address, "
+                "a name without a dot, or a .test/.localhost/.internal/.local name)"
             )
         return value.rstrip("/")
 

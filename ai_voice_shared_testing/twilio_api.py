@@ -219,7 +219,7 @@ class FakeTwilioApi(FakeHttpService):
         ):
             return _twilio_error(404, 20404, "The requested resource was not found"), None
         expires = "1800000000"
-        signature = hashlib.sha256(f"{item.token}{expires}".encode()).hexdigest()[:32]
+        signature = _cdn_signature(item.token, expires)
         location = (
             f"{self.url_of('cdn')}/{item.token}/{item.media_sid}?Expires={expires}"
             f"&Signature={signature}"
@@ -231,6 +231,16 @@ class FakeTwilioApi(FakeHttpService):
         item = self._media.get(match["media"]) if match is not None else None
         if item is None or match is None or match["token"] != item.token:
             return FakeAnswer(404, {"Content-Type": "application/xml"}, b"<Error/>"), None
+        params = request.params
+        expires = params.get("Expires", [""])[0]
+        if params.get("Signature", [""])[0] != _cdn_signature(item.token, expires):
+            # The CDN's URL is signed; without its query, or with it altered, the CDN refuses
+            # the request, as the real one does (a client that drops the query must fail).
+            body = (
+                b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code>"
+                b"<Message>Invalid signature for this URL</Message></Error>"
+            )
+            return FakeAnswer(403, {"Content-Type": "application/xml"}, body), "cdn"
         headers = {"Content-Type": item.content_type, "Cache-Control": "private, max-age=600"}
         return FakeAnswer(200, headers, item.content), "cdn"
 
@@ -265,6 +275,10 @@ class FakeTwilioApi(FakeHttpService):
                 "there (add_media() or voice_note() registers it)"
             )
         return None
+
+
+def _cdn_signature(token: str, expires: str) -> str:
+    return hashlib.sha256(f"{token}{expires}".encode()).hexdigest()[:32]
 
 
 def _twilio_error(status: int, code: int, message: str) -> FakeAnswer:

@@ -69,7 +69,14 @@ class TwilioMedia(BaseModel):
 
     url: Annotated[str, Field(pattern=describe_pattern(r"^https?://\S+$", "an http(s) URL"))]
     content_type: Annotated[
-        str, Field(pattern=describe_pattern(r"^\S+/\S", "a media type such as 'audio/ogg'"))
+        str,
+        Field(
+            # No control character anywhere: a CR/LF would become a header of the S3 write.
+            pattern=describe_pattern(
+                r"^[^\s/]+/[^\x00-\x20\x7f][^\x00-\x08\x0a-\x1f\x7f]*$",
+                "a media type such as 'audio/ogg'",
+            )
+        ),
     ]
 
     @property

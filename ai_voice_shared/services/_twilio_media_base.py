@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import SecretStr
 
+from ai_voice_shared._hosts import is_local_host
 from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
 from ai_voice_shared._retry import Attempts, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
@@ -147,6 +148,10 @@ class BaseTwilioMediaClient:
     def _distrust(self, url: object) -> str | None:
         if not isinstance(url, str):
             return f"a URL must be str, not {type(url).__name__}"
+        if not url.isascii() or any(ch <= " " or ch == "\x7f" for ch in url):
+            # urlsplit silently drops some (a trailing newline, a tab in the host) that httpx
+            # then refuses: the URL checked must be the URL requested.
+            return "it holds whitespace, a control character or a non-ASCII character"
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - raises for a port that is not a number in range
@@ -170,13 +175,23 @@ class BaseTwilioMediaClient:
         location = response.headers.get("location")
         if not location:
             raise self._failed(attempts, response, "it redirected without a Location")
-        target = response.request.url.join(location)
-        allowed = ("https",) if self._api_scheme == "https" else ("https", "http")
-        if target.scheme not in allowed:
+        try:
+            target = response.request.url.join(location)
+            target.host  # noqa: B018 - an IDNA label that cannot be encoded raises here or above
+        except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors
+            raise self._failed(
+                attempts,
+                response,
+                f"it redirected to a Location that is not a URL ({location[:100]!r}: {exc})",
+            ) from None
+        local = self._api_scheme == "http"  # a local fake API: its CDN may be plain http too
+        if target.scheme not in ("https", "http") or (
+            target.scheme == "http" and not (local and is_local_host(target.host))
+        ):
             raise UntrustedMediaUrlError(
                 f"Twilio's answer for {attempts.url} redirects to {target.scheme}: "
                 f"{_without_query(str(target))!r}; media is only fetched over https (plain "
-                "http only from a local fake API). Nothing was downloaded.",
+                "http only from a local fake API to a local host). Nothing was downloaded.",
                 url=attempts.url,
                 media_sid=attempts.media_sid,
                 attempts=attempts.sent,
@@ -244,6 +259,14 @@ class BaseTwilioMediaClient:
         if is_retried_status(status) and self.retrying.retries_left(attempts):
             return self._retry(attempts, self.retrying.delay(attempts, response.headers))
         raise self._failed(attempts, response, f"it answered HTTP {status}: {excerpt!r}")
+
+    def after_cut(self, attempts: MediaAttempts, error: MediaDownloadError) -> float:
+        """A body cut off (``error``, from iterating a download): the delay before fetching it
+        again, within the same retry budget and total deadline as the requests before it;
+        re-raises ``error`` when it may not be fetched again."""
+        if not error.retryable or not self.retrying.retries_left(attempts):
+            raise error
+        return self._retry(attempts, self.retrying.delay(attempts))
 
     def after_failure(self, attempts: MediaAttempts, failure: Exception) -> float:
         """A transport failure (or a body cut off): the delay before a retry, or raise."""
@@ -315,6 +338,20 @@ class BaseTwilioMediaClient:
         )
         error.transient = status >= 500 or status in (408, 429)
         return error
+
+    def _unusable_location(
+        self, attempts: MediaAttempts, url: str, failure: Exception
+    ) -> MediaDownloadError:
+        where = "Twilio" if url == attempts.url else "the CDN"
+        return MediaDownloadError(
+            f"Downloading the media {attempts.media_sid} failed: {where} "
+            f"({_without_query(url)}) redirected to a Location that is not a URL "
+            f"({type(failure).__name__}: {str(failure)[:100]}). Nothing was downloaded; this "
+            "is not an answer Twilio gives (a forged webhook or a broken proxy can).",
+            url=attempts.url,
+            media_sid=attempts.media_sid,
+            attempts=attempts.sent,
+        )
 
     def _transport(self, attempts: MediaAttempts, failure: Exception) -> MediaDownloadError:
         error = MediaDownloadError(

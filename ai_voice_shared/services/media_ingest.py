@@ -172,10 +172,10 @@ class MediaIngest(_Ingest):
         key: str,
         customer: CustomerMetadata | None,
     ) -> StoredMedia:
-        tries = 0
+        attempts = self.media.start(item)
         while True:
             try:
-                with self.media.open(item) as download:
+                with self.media.resume(attempts, item.content_type) as download:
                     written = self.s3.upload_stream(
                         key,
                         download,
@@ -188,10 +188,8 @@ class MediaIngest(_Ingest):
             except S3ObjectExistsError as exc:
                 raise self._conflict(exc, item, media_sid) from exc
             except MediaDownloadError as error:  # a body cut off: fetch it again, from scratch
-                if not error.retryable or tries >= self.media.settings.max_retries:
-                    raise
-                tries += 1
-                (self._sleep or get_clock().sleep)(self.media.retrying.backoff(tries))
+                delay = self.media.after_cut(attempts, error)  # one budget, one deadline
+            (self._sleep or get_clock().sleep)(delay)
         assert written.size is not None
         return StoredMedia(
             index=index,
@@ -255,10 +253,10 @@ class AsyncMediaIngest(_Ingest):
         key: str,
         customer: CustomerMetadata | None,
     ) -> StoredMedia:
-        tries = 0
+        attempts = self.media.start(item)
         while True:
             try:
-                async with self.media.open(item) as download:
+                async with self.media.resume(attempts, item.content_type) as download:
                     written = await self.s3.upload_stream(
                         key,
                         download,
@@ -271,10 +269,8 @@ class AsyncMediaIngest(_Ingest):
             except S3ObjectExistsError as exc:
                 raise self._conflict(exc, item, media_sid) from exc
             except MediaDownloadError as error:
-                if not error.retryable or tries >= self.media.settings.max_retries:
-                    raise
-                tries += 1
-                await get_clock().async_sleep(self.media.retrying.backoff(tries))
+                delay = self.media.after_cut(attempts, error)
+            await get_clock().async_sleep(delay)
         assert written.size is not None
         return StoredMedia(
             index=index,

@@ -43,7 +43,6 @@ from ai_voice_shared.services._twilio_media_base import (
     MAX_REDIRECTS,
     BaseTwilioMediaClient,
     MediaAttempts,
-    _without_query,
     excerpt_of,
 )
 from ai_voice_shared.settings import TwilioSettings
@@ -71,6 +70,8 @@ class _Download:
     ) -> None:
         self._client = client
         self._attempts = attempts
+        #: The requests of this download so far (for :meth:`resume` after a cut).
+        self.attempts = attempts
         self._response = response
         self.url = attempts.url
         self.media_sid = attempts.media_sid
@@ -86,6 +87,9 @@ class _Download:
     def _broken(self, failure: Exception) -> TwilioMediaError:
         if isinstance(failure, BodyTooLargeError):
             return self._client._too_large(self._attempts, failure.seen, declared_size=False)
+        self._attempts.last = f"the body cut off after {self.received} bytes"
+        if self._client.retrying.remaining(self._attempts) <= 0:
+            return self._client._deadline(self._attempts)  # not worth fetching again now
         error = MediaDownloadError(
             f"The media {self.media_sid} was cut off after {self.received} bytes "
             f"({type(failure).__name__}: {failure}); nothing of it should be kept. Downloading it "
@@ -160,11 +164,20 @@ class TwilioMediaClient(BaseTwilioMediaClient):
         ``content_type`` is the declared type when ``media`` is a bare URL; a
         :class:`TwilioMedia` carries its own. The CDN's type must agree with it.
         """
-        attempts = self.start(media)
         declared = media.content_type if isinstance(media, TwilioMedia) else content_type
+        with self.resume(self.start(media), declared) as download:
+            yield download
+
+    @contextlib.contextmanager
+    def resume(
+        self, attempts: MediaAttempts, content_type: str | None = None
+    ) -> Iterator[MediaDownload]:
+        """:meth:`open` again after a body was cut off (:meth:`after_cut` said how long to
+        wait first): the same ``attempts`` (``download.attempts``) keep the retry budget and
+        the total deadline of the first request."""
         response = self._answered(attempts)
         try:
-            kind = self.check_headers(attempts, response, declared)
+            kind = self.check_headers(attempts, response, content_type)
             yield MediaDownload(self, attempts, response, kind)
         finally:
             response.close()
@@ -175,17 +188,17 @@ class TwilioMediaClient(BaseTwilioMediaClient):
             yield from download
 
     def download(self, media: TwilioMedia | str) -> bytes:
-        """The whole media in memory (it is capped); a body cut off is fetched again."""
-        tries = 0
+        """The whole media in memory (it is capped); a body cut off is fetched again, within
+        the retry budget and total deadline of the whole call."""
+        declared = media.content_type if isinstance(media, TwilioMedia) else None
+        attempts = self.start(media)
         while True:
             try:
-                with self.open(media) as download:
+                with self.resume(attempts, declared) as download:
                     return b"".join(download)
             except MediaDownloadError as error:
-                if not error.retryable or tries >= self.settings.max_retries:
-                    raise
-                tries += 1
-                (self._sleep or get_clock().sleep)(self.retrying.backoff(tries))
+                delay = self.after_cut(attempts, error)
+            (self._sleep or get_clock().sleep)(delay)
 
     def _answered(self, attempts: MediaAttempts) -> httpx.Response:
         """The 200 at the end of the redirects, after retries; anything else raises."""
@@ -197,9 +210,14 @@ class TwilioMediaClient(BaseTwilioMediaClient):
             else:
                 if response.status_code == 200:
                     return response
-                with contextlib.closing(response):
-                    excerpt = excerpt_of(read_prefix(response, 2048))
-                delay = self.after_status(attempts, response, excerpt)
+                try:
+                    with contextlib.closing(response):
+                        until = self.retrying.deadline_on_clock(attempts)
+                        excerpt = excerpt_of(read_prefix(response, 2048, until=until))
+                except httpx.TransportError as failure:  # an error body past the deadline
+                    delay = self.after_failure(attempts, failure)
+                else:
+                    delay = self.after_status(attempts, response, excerpt)
             (self._sleep or get_clock().sleep)(delay)
 
     def _fetch(self, attempts: MediaAttempts) -> httpx.Response:
@@ -212,8 +230,13 @@ class TwilioMediaClient(BaseTwilioMediaClient):
             )
             if hop == 0:  # credentials go to the trusted media URL only, never to a redirect
                 request.headers["Authorization"] = _basic(*self._auth)
-            with deadline(until), scrubbed_logs(texts={url: _without_query(url)}):
-                response = self._http.send(request, stream=True, follow_redirects=False)
+            try:
+                with deadline(until), scrubbed_logs(hide_queries=True):
+                    response = self._http.send(request, stream=True, follow_redirects=False)
+            except (httpx.InvalidURL, ValueError) as exc:
+                # httpx builds the next request of a redirect even when not following it: a
+                # Location it cannot parse (or encode, idna's ValueError) raises in send().
+                raise self._unusable_location(attempts, url, exc) from None
             if response.status_code not in _REDIRECTS:
                 return response
             with contextlib.closing(response):
@@ -264,11 +287,18 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
         self, media: TwilioMedia | str, *, content_type: str | None = None
     ) -> AsyncIterator[AsyncMediaDownload]:
         """Request the media (retrying failures before its body) and give the open download."""
-        attempts = self.start(media)
         declared = media.content_type if isinstance(media, TwilioMedia) else content_type
+        async with self.resume(self.start(media), declared) as download:
+            yield download
+
+    @contextlib.asynccontextmanager
+    async def resume(
+        self, attempts: MediaAttempts, content_type: str | None = None
+    ) -> AsyncIterator[AsyncMediaDownload]:
+        """The async twin of :meth:`TwilioMediaClient.resume`."""
         response = await self._answered(attempts)
         try:
-            kind = self.check_headers(attempts, response, declared)
+            kind = self.check_headers(attempts, response, content_type)
             yield AsyncMediaDownload(self, attempts, response, kind)
         finally:
             await response.aclose()
@@ -280,17 +310,17 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
                 yield chunk
 
     async def download(self, media: TwilioMedia | str) -> bytes:
-        """The whole media in memory (it is capped); a body cut off is fetched again."""
-        tries = 0
+        """The whole media in memory (it is capped); a body cut off is fetched again, within
+        the retry budget and total deadline of the whole call."""
+        declared = media.content_type if isinstance(media, TwilioMedia) else None
+        attempts = self.start(media)
         while True:
             try:
-                async with self.open(media) as download:
+                async with self.resume(attempts, declared) as download:
                     return b"".join([chunk async for chunk in download])
             except MediaDownloadError as error:
-                if not error.retryable or tries >= self.settings.max_retries:
-                    raise
-                tries += 1
-                await (self._sleep or get_clock().async_sleep)(self.retrying.backoff(tries))
+                delay = self.after_cut(attempts, error)
+            await (self._sleep or get_clock().async_sleep)(delay)
 
     async def _answered(self, attempts: MediaAttempts) -> httpx.Response:
         while True:
@@ -302,10 +332,14 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
                 if response.status_code == 200:
                     return response
                 try:
-                    excerpt = excerpt_of(await aread_prefix(response, 2048))
+                    until = self.retrying.deadline_on_clock(attempts)
+                    excerpt = excerpt_of(await aread_prefix(response, 2048, until=until))
+                except httpx.TransportError as failure:  # an error body past the deadline
+                    delay = self.after_failure(attempts, failure)
+                else:
+                    delay = self.after_status(attempts, response, excerpt)
                 finally:
                     await response.aclose()
-                delay = self.after_status(attempts, response, excerpt)
             await (self._sleep or get_clock().async_sleep)(delay)
 
     async def _fetch(self, attempts: MediaAttempts) -> httpx.Response:
@@ -318,8 +352,11 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
             )
             if hop == 0:
                 request.headers["Authorization"] = _basic(*self._auth)
-            with deadline(until), scrubbed_logs(texts={url: _without_query(url)}):
-                response = await self._http.send(request, stream=True, follow_redirects=False)
+            try:
+                with deadline(until), scrubbed_logs(hide_queries=True):
+                    response = await self._http.send(request, stream=True, follow_redirects=False)
+            except (httpx.InvalidURL, ValueError) as exc:  # as in the sync twin
+                raise self._unusable_location(attempts, url, exc) from None
             if response.status_code not in _REDIRECTS:
                 return response
             try:

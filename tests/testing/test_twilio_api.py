@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import textwrap
 import urllib.request
+from typing import Any
 
 import httpx
 import pytest
@@ -35,6 +36,23 @@ def test_it_answers_like_twilio_auth_then_a_redirect_to_the_cdn() -> None:
         b"OggS",
         "audio/ogg",
     )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda url: url.split("?")[0], lambda url: url.replace("Signature=", "Signature=0")],
+    ids=["the signed query dropped", "the signature altered"],
+)
+def test_the_cdn_refuses_a_url_whose_signed_query_was_dropped_or_altered(damage: Any) -> None:
+    # Found by an attack: the fake served the bytes anyway, so a client that mangled the
+    # redirect's query passed its tests and failed on Twilio.
+    with FakeTwilioApi().intercept() as twilio:
+        media = twilio.add_media(b"OggS", content_type="audio/ogg")
+        signed = httpx.get(media.url, auth=(twilio.account_sid, twilio.auth_token))
+        refused = httpx.get(damage(signed.headers["location"]))
+
+    assert refused.status_code == 403
+    assert b"<Code>AccessDenied</Code>" in refused.content
 
 
 def test_credentials_reaching_the_cdn_are_a_problem_it_reports() -> None:

@@ -382,6 +382,22 @@ def test_a_media_type_with_parameters_is_still_audio() -> None:
     assert media.media_type == "audio/ogg"
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["audio/ogg\r\nx-amz-acl: public-read", "audio/ogg\n", "audio/\x00ogg", " audio/ogg"],
+)
+def test_a_media_type_with_a_line_break_or_control_character_is_refused_naming_the_field(
+    voice_note_body: bytes, content_type: str
+) -> None:
+    # Found by an attack: it passed, and the S3 write of the ingest failed deep in the HTTP
+    # stack after the download (a CR/LF would be a header of that write).
+    with pytest.raises(InvalidTwilioPayloadError) as caught:
+        TwilioWebhookPayload.from_form(with_params(voice_note_body, MediaContentType0=content_type))
+
+    assert caught.value.fields == ("MediaContentType0",)
+    assert "must be a media type such as 'audio/ogg'" in str(caught.value)
+
+
 def test_a_media_url_outside_twilio_has_no_media_sid() -> None:
     assert TwilioMedia(url="https://example.com/x.ogg", content_type="audio/ogg").media_sid is None
 

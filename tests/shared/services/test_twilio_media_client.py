@@ -125,9 +125,11 @@ HOSTILE = (
 )
 
 
-def fetch_plain(asynchronous: bool, url: str) -> bytes:
+def fetch_plain(asynchronous: bool, url: str, **options: Any) -> bytes:
     """Download with settings of their own, no fake: respx plays a hostile Twilio."""
-    settings = TwilioSettings(account_sid=ACCOUNT, auth_token="token", max_retries=0)
+    settings = TwilioSettings(
+        account_sid=ACCOUNT, auth_token="token", **{"max_retries": 0, **options}
+    )
     media = TwilioMedia(url=url, content_type="audio/ogg")
     if not asynchronous:
         with TwilioMediaClient(settings) as client:
@@ -301,3 +303,147 @@ def test_no_log_line_carries_the_credentials_or_the_cdn_signature(
     assert "media.twiliocdn.aivs.test" in messages  # httpx logged the CDN request...
     assert "Signature=" not in messages  # ...without its signed query
     assert twilio.auth_token not in messages
+
+
+# -- found by an attack ---------------------------------------------------------------------
+
+
+class SlowBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body sent one byte per ``every`` seconds of the library's (virtual) clock."""
+
+    def __init__(self, size: int, every: float) -> None:
+        self.size = size
+        self.every = every
+
+    def __iter__(self) -> Iterator[bytes]:
+        from ai_voice_shared._retry import get_clock
+
+        for _ in range(self.size):
+            get_clock().sleep(self.every)
+            yield b"x"
+
+    async def __aiter__(self) -> Any:
+        for chunk in self:
+            yield chunk
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("status", [503, 200])
+def test_a_trickled_body_error_or_media_ends_at_the_total_deadline(
+    asynchronous: bool, status: int, clock: VirtualTime
+) -> None:
+    # An error body trickled a byte every 0.5 s held a download for minutes (its excerpt was
+    # read without the deadline); a trickled media body was fetched again with a new deadline.
+    cdn = "https://media.twiliocdn.aivs.test/x"
+    with respx.mock(assert_all_called=False) as router:
+        router.get(HOSTILE).respond(307, headers={"Location": cdn})
+        slow = router.get(cdn).respond(status, stream=SlowBody(2048, 0.5))
+        with pytest.raises(MediaDownloadError, match="total deadline of 2 s") as caught:
+            fetch_plain(asynchronous, HOSTILE, total_timeout_seconds=2, max_retries=3)
+
+    assert clock.waited <= 2.5
+    assert not caught.value.retryable  # fetching it again now cannot beat the deadline
+    assert caught.value.transient
+    assert slow.call_count == 1
+
+
+def test_a_body_cut_again_and_again_is_fetched_within_one_retry_budget(
+    twilio: FakeTwilioApi, fetch: Fetch
+) -> None:
+    # Each re-fetch of a cut body used to start a budget of its own: 9 API requests, not 3.
+    payload = twilio.voice_note(NOTE)
+    twilio.fail(on="cdn", cut_after=1000, times=10, optional=True)
+
+    with pytest.raises(MediaDownloadError, match="cut off after 1000 bytes") as caught:
+        fetch(payload.media[0], max_retries=2)
+
+    api = [r for r in twilio.requests if r.role != "cdn"]
+    cdn = [r for r in twilio.requests if r.role == "cdn"]
+    assert (len(api), len(cdn), caught.value.attempts) == (3, 3, 3)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    "location",
+    ["https://xn--/x", "data:audio/ogg,OggS", "javascript:alert(1)"],
+)
+def test_a_location_that_is_not_a_url_is_a_download_error(
+    asynchronous: bool, location: str
+) -> None:
+    with respx.mock() as router:
+        router.get(HOSTILE).respond(307, headers={"Location": location})
+        with pytest.raises(
+            MediaDownloadError, match="redirected to a Location that is not a URL"
+        ) as caught:
+            fetch_plain(asynchronous, HOSTILE)
+
+    assert not caught.value.transient
+
+
+@pytest.mark.parametrize(
+    "suffix", ["\n", "\t", " ", "\x00", "\u00e9"], ids=["newline", "tab", "space", "NUL", "é"]
+)
+def test_a_bare_url_with_whitespace_or_control_characters_gets_no_request(
+    twilio: FakeTwilioApi, fetch: Fetch, suffix: str
+) -> None:
+    url = twilio.voice_note(NOTE).media[0].url + suffix
+
+    with pytest.raises(UntrustedMediaUrlError, match="holds whitespace, a control character"):
+        fetch(url)
+
+    assert twilio.requests == []
+
+
+@pytest.mark.parametrize(
+    ("api", "allowed"),
+    [
+        ("http://api.twilio.com", False),
+        ("http://cdn.attacker.example", False),
+        ("http://127.0.0.1:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://localhost:8080", True),
+        ("http://twilio-fake:8080", True),
+        ("http://twilio.aivs.test", True),
+        ("http://10.0.0.5", True),
+        ("https://api.twilio.com", True),
+    ],
+)
+def test_plain_http_carries_credentials_only_to_a_local_fake(api: str, allowed: bool) -> None:
+    if allowed:
+        assert TwilioSettings(api_base_url=api).api_base_url == api
+        return
+    with pytest.raises(ConfigurationError, match="would send the account's credentials over plain"):
+        TwilioSettings(api_base_url=api)
+
+
+def test_a_plain_http_fake_api_may_not_redirect_to_a_public_http_host() -> None:
+    url = (
+        f"http://127.0.0.1:9/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{'1' * 32}/Media/ME{'2' * 32}"
+    )
+    settings = TwilioSettings(
+        account_sid=ACCOUNT, auth_token="t", api_base_url="http://127.0.0.1:9", max_retries=0
+    )
+    with respx.mock() as router:
+        router.get(url).respond(307, headers={"Location": "http://cdn.attacker.example/x"})
+        with (
+            TwilioMediaClient(settings) as client,
+            pytest.raises(UntrustedMediaUrlError, match="to a local host"),
+        ):
+            client.download(url)
+
+
+def test_no_log_line_of_a_real_socket_carries_the_cdn_signature(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # httpcore logs the 307's headers at DEBUG, Location and its signed query included, before
+    # the client can know that URL.
+    caplog.set_level(logging.DEBUG)
+    with FakeTwilioApi().start() as live:
+        payload = live.voice_note(NOTE)
+        with TwilioMediaClient(live.settings()) as client:
+            assert client.download(payload.media[0]) == NOTE
+
+    messages = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Location" in messages
+    assert "<query hidden>" in messages
+    assert "Signature=" not in messages
