@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from types import TracebackType
@@ -342,6 +343,7 @@ class MotoBackend(S3Backend):
 
     def start(self) -> Self:
         require("moto")
+        _serialise_moto_requests()
         return self
 
     @contextlib.contextmanager
@@ -406,6 +408,33 @@ class MotoBackend(S3Backend):
                 super().destroy(bucket["Name"])
         else:
             BackendDict.reset()
+
+
+_MOTO_LOCK = threading.RLock()
+
+
+def _serialise_moto_requests() -> None:
+    """Make moto answer one request at a time, as a store applies one write at a time.
+
+    moto checks a conditional write (``If-None-Match: *``) and then writes, unlocked: of
+    concurrent ``CompleteMultipartUpload`` calls on one key, several succeeded, where S3 lets
+    exactly one (the others get 412 or 409). moto answers in the calling thread and holds the
+    GIL for nearly all of it, so one request at a time costs the tests nothing measurable.
+    """
+    try:
+        from moto.core.botocore_stubber import BotocoreStubber
+    except ImportError:  # a moto release that moved it: moto's own behaviour, unserialised
+        return
+    original = BotocoreStubber.__call__
+    if getattr(original, "_aivs_serialised", False):
+        return
+
+    def serialised(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        with _MOTO_LOCK:
+            return original(self, event_name, request, **kwargs)
+
+    serialised._aivs_serialised = True  # type: ignore[attr-defined]
+    BotocoreStubber.__call__ = serialised  # type: ignore[method-assign]
 
 
 def _moto_botocore_stubber() -> Any:
