@@ -48,10 +48,13 @@ def mask_numbers_in(text: str) -> str:
 
 # What may stand between two digits of a spelled-out number: any punctuation or space (dashes
 # of every kind, dots, slashes, brackets, "+" for a space in a query string, no-break spaces),
-# URL-encoded ones ("%20") and the escapes a bytes or JSON repr shows for non-ASCII ones
-# ("\\xc2\\xa0", "\\u2011"); never an escaped digit. At most four in a row.
+# URL-encoded ones ("%20"), the escapes a bytes or JSON repr shows for non-ASCII ones
+# ("\\xc2\\xa0", "\\u2011"), HTML character references ("&#8209;", "&nbsp;") and short
+# tags ("<b>"), each as one separator (their own digits are not the number's); never an
+# escaped digit. At most four in a row.
 _SEPARATOR: Final = (
-    r"(?:[^\w%\\]|_|%(?!3\d)[0-9a-fA-F]{2}|\\x(?!3\d)[0-9a-fA-F]{2}|\\u(?!003\d)[0-9a-fA-F]{4})"
+    r"(?:&#[0-9]{1,7};|&#[xX][0-9a-fA-F]{1,6};|&[a-zA-Z]{2,8};|</?[a-zA-Z][a-zA-Z0-9]{0,9}>"
+    r"|[^\w%\\]|_|%(?!3\d)[0-9a-fA-F]{2}|\\x(?!3\d)[0-9a-fA-F]{2}|\\u(?!003\d)[0-9a-fA-F]{4})"
 )
 # A run of digits ("\d" is any script's digits), separated by at most four separators.
 _DIGIT_RUN: Final = re.compile(rf"\d(?:{_SEPARATOR}{{0,4}}\d)*")
@@ -130,8 +133,31 @@ def _spellings(number: str) -> list[tuple[str, str]]:
     ]
 
 
-# The query string of a URL in a log line (a bytes repr included: httpcore logs headers so).
-_URL_QUERY: Final = re.compile(r"(https?://[^\s'\"?#]*\?)[^\s'\"#]*", re.IGNORECASE)
+# A run of text without whitespace or quotes: where a URL in a log line ends (a bytes repr
+# included: httpcore logs headers so).
+_TOKEN: Final = re.compile(r"[^\s'\"]+")
+
+
+def _hide_queries(text: str) -> str:
+    """``text`` with the query string of every http(s) URL replaced. By hand, token by token,
+    in linear time: a regex from each ``http://`` to a ``?`` backtracks quadratically on a
+    hostile header full of URLs without one."""
+    if "?" not in text:
+        return text
+
+    def hide(match: re.Match[str]) -> str:
+        token = match.group(0)
+        query = token.find("?")
+        if query < 0:
+            return token
+        head = token[:query].lower()
+        start = max(head.rfind("http://"), head.rfind("https://"))
+        if start < 0 or "#" in head[start:]:
+            return token
+        end = token.find("#", query)
+        return token[: query + 1] + "<query hidden>" + (token[end:] if end >= 0 else "")
+
+    return _TOKEN.sub(hide, text)
 
 
 class _Secrets:
@@ -168,7 +194,7 @@ def _scrub(record: logging.LogRecord, secrets: _Secrets) -> None:
         scrubbed = scrubbed.replace(secret, masked)
     scrubbed = _mask_runs_holding(scrubbed, secrets.numbers)
     if secrets.hide_queries:
-        scrubbed = _URL_QUERY.sub(r"\1<query hidden>", scrubbed)
+        scrubbed = _hide_queries(scrubbed)
     if scrubbed != message:
         record.msg = scrubbed
         record.args = None

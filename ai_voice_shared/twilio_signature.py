@@ -217,7 +217,8 @@ def _parse_url(url: str) -> ParseResult:
 def _without_port(url: ParseResult) -> str:
     if not url.port:
         return url.geturl()
-    return url._replace(netloc=url.netloc.split(":")[0]).geturl()
+    # rpartition, not split: an IPv6 literal ("[2001:db8::1]:443") holds colons of its own.
+    return url._replace(netloc=url.netloc.rpartition(":")[0]).geturl()
 
 
 def _with_port(url: ParseResult) -> str:

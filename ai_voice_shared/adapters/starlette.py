@@ -85,7 +85,11 @@ def asgi_request_url(scope: Any) -> str:
         # raw_path is what the client sent (root_path included); a server may put the query in it
         path = raw_path.decode("latin-1").split("?", 1)[0]
     else:
-        path = quote(scope.get("root_path", "") + scope.get("path", "/"), safe="/:@!$&'()*+,;=~")
+        # root_path is the mount point: Starlette's Mount (and recent servers) keep it in path
+        # too, older servers do not; it is added only where it is missing.
+        root, path = scope.get("root_path", ""), scope.get("path", "/")
+        full = path if not root or path.startswith(root) else root + path
+        path = quote(full, safe="/:@!$&'()*+,;=~")
     query = scope.get("query_string", b"").decode("latin-1")
     return request_url_of(scheme, host, path, query)
 

@@ -501,4 +501,5 @@ class BaseCustomerLookupClient:
     def _excerpt(attempts: LookupAttempts, body: bytes) -> str:
         """The start of the body with every phone number masked, whatever its spelling (the
         whole read prefix is masked before the cut, so no number leaks half-cut)."""
-        return mask_numbers_in(body.decode("utf-8", "replace"))[:_EXCERPT]
+        text = mask_number_in(body.decode("utf-8", "replace"), attempts.number)
+        return mask_numbers_in(text)[:_EXCERPT]

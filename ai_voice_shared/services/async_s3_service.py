@@ -384,6 +384,8 @@ def _pulled(
                         future.cancel()
                         raise _SourceCancelledError("upload_stream was cancelled") from None
             if chunk is _DONE:
+                if stop.is_set():
+                    raise _SourceCancelledError("upload_stream was cancelled")
                 return
             yield chunk
     finally:
@@ -399,6 +401,8 @@ def _until(chunks: Iterable[Chunk], stop: threading.Event) -> Iterator[Chunk]:
         if stop.is_set():
             raise _SourceCancelledError("upload_stream was cancelled")
         yield chunk
+    if stop.is_set():  # cancelled while the last pull ran: the upload must not complete
+        raise _SourceCancelledError("upload_stream was cancelled")
 
 
 async def _next_or_done(iterator: AsyncIterator[Chunk]) -> Any:

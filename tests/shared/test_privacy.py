@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
-from ai_voice_shared._privacy import mask_number_in, scrubbed_logs
+from ai_voice_shared._privacy import _hide_queries, mask_number_in, scrubbed_logs
 
 PHONE = "+15555550100"
 
@@ -31,6 +32,11 @@ SPELLED = {
     ),
     "glued to other digits": ("9+1 555 555 0100 2", "9+1 555 *** *100 2"),
     "twice": ("+1-555-555-0100 / 555.555.0100", "+1-555-***-*100 / 555.***.*100"),
+    "HTML character references": (
+        "+1&#8209;555&#x2011;555&nbsp;0100",
+        "+1&#8209;555&#x2011;***&nbsp;*100",
+    ),
+    "HTML tags": ("555<b>555</b>0100", "555<b>***</b>*100"),
 }
 
 
@@ -65,3 +71,29 @@ def test_a_log_record_made_inside_scrubbed_logs_has_the_number_masked_in_any_spe
     inside, outside = (record.getMessage() for record in caplog.records)
     assert inside == "headers=[(b'X-Looked-Up', b'+1 555-***-*100')]"
     assert outside == "outside: +1 555-555-0100"
+
+
+def test_hiding_url_queries_takes_linear_time_on_a_hostile_header() -> None:
+    # Found by an attack: a regex from each "http://" to a "?" backtracked quadratically over
+    # a 99 KB header of URLs without one (2 s per log record, past the media deadline).
+    hostile = "https://a" * 11_000 + " ?"
+    benign = "x" * len(hostile) + " ?"
+
+    def seconds(text: str) -> float:
+        start = time.perf_counter()
+        _hide_queries(text)
+        return time.perf_counter() - start
+
+    ratio = min(seconds(hostile) for _ in range(3)) / max(
+        min(seconds(benign) for _ in range(3)), 1e-6
+    )
+    print(f"hostile / benign scrubbing time: {ratio:.1f}")
+    assert ratio < 50  # quadratic: about 2,000
+
+
+def test_a_url_query_is_hidden_in_a_bytes_repr_and_its_fragment_kept() -> None:
+    text = "headers=[(b'Location', b'https://cdn.example/x?Expires=1&Signature=abc#frag')]"
+
+    assert _hide_queries(text) == (
+        "headers=[(b'Location', b'https://cdn.example/x?<query hidden>#frag')]"
+    )

@@ -229,6 +229,23 @@ def test_an_algorithm_that_is_not_one_of_twilios_is_a_verdict(algorithm: object)
         validator.verify(URL, PARAMS, SIGNATURE, algorithm=algorithm)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("signed", "received"),
+    [
+        ("https://[2001:db8::1]/hook", "https://[2001:db8::1]:443/hook"),
+        ("https://[2001:db8::1]:443/hook", "https://[2001:db8::1]/hook"),
+        ("http://[::1]/hook?a=1", "http://[::1]:80/hook?a=1"),
+    ],
+)
+def test_an_ipv6_host_with_or_without_its_default_port_is_the_same_url(
+    signed: str, received: str
+) -> None:
+    # Found by an attack: the port was cut at the first ':', inside the IPv6 address.
+    signature = validator.compute_signature(signed, PARAMS)
+
+    assert validator.validate(received, PARAMS, signature)
+
+
 def test_a_signature_passed_as_bytes_is_checked_like_the_str() -> None:
     assert validator.validate(URL, PARAMS, SIGNATURE.encode())
     assert not validator.validate(URL, PARAMS, b"AAAA" + SIGNATURE.encode())

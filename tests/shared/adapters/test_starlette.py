@@ -115,6 +115,8 @@ def scope(**values: Any) -> dict[str, Any]:
         ),
         ({"raw_path": b"/hook?x=1", "query_string": b"x=1"}, "http://app.internal:8000/hook?x=1"),
         ({"path": "/t/a b", "root_path": "/api"}, "http://app.internal:8000/api/t/a%20b"),
+        # Starlette's Mount and recent servers keep the mount point in path: not added twice
+        ({"path": "/api/hook", "root_path": "/api"}, "http://app.internal:8000/api/hook"),
         ({"headers": [], "server": ("10.0.0.5", 80)}, "http://10.0.0.5/hook"),
         (
             {"headers": [], "server": ("10.0.0.5", 8443), "scheme": "https"},

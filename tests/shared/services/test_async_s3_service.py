@@ -147,3 +147,25 @@ async def test_a_call_after_aclose_is_a_typed_error_and_closing_twice_is_harmles
         "AsyncS3Service, or close it only once every call has finished."
     )
     assert sync_s3.upload_bytes("voice/k.ogg", b"x").created  # the shared service is open
+
+
+async def test_a_cancellation_during_the_last_pull_of_a_sync_source_stores_nothing(
+    sync_s3: S3Service,
+) -> None:
+    # Found by an attack: the stop was checked only when a chunk came, never when the source
+    # ended, so an upload cancelled during its last pull completed.
+    pulling_last = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def source() -> Iterator[bytes]:
+        yield b"OggS"
+        loop.call_soon_threadsafe(pulling_last.set)
+        time.sleep(0.3)
+
+    async with AsyncS3Service(service=sync_s3) as s3:
+        task = asyncio.create_task(s3.upload_stream("voice/k.ogg", source()))
+        await pulling_last.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert not sync_s3.exists("voice/k.ogg")
