@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import ssl
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
-import httpcore
 import httpx
 
 from ai_voice_shared._retry import get_clock
@@ -72,145 +70,21 @@ def remaining() -> float | None:
     return None if at is None else at - get_clock().monotonic()
 
 
-def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
-    at = _DEADLINE.get()
-    if at is None:
-        return timeout
-    remaining = at - get_clock().monotonic()
-    if remaining <= 0:
-        raise expired("the call's total deadline has passed")
-    return remaining if timeout is None else min(timeout, remaining)
-
-
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _Backend(httpcore.NetworkBackend):
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _Stream(
-            self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        )
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-class _AsyncStream(httpcore.AsyncNetworkStream):
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _AsyncBackend(httpcore.AsyncNetworkBackend):
-    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
-        self._backend = backend
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = await self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _AsyncStream(stream)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.AsyncNetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
-
-
-# httpx builds its httpcore pool itself and takes no network backend, so the guard is put into
-# the pool it built (one private attribute on each side, checked here so that an httpx or
-# httpcore release that renames them fails loudly rather than silently losing the deadline).
-def _guard(pool: object, wrap: type[Any]) -> None:
-    backend = getattr(pool, "_network_backend", None)
-    if backend is None:  # pragma: no cover - guards against an httpcore release that moved it
-        raise RuntimeError(
-            "httpcore's connection pool has no _network_backend: this httpcore release is not "
-            "supported by ai-voice-shared's deadline guard; pin httpcore<2."
-        )
-    pool._network_backend = wrap(backend)  # type: ignore[attr-defined]
-
-
 def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
     """An httpx transport whose socket operations honour :func:`deadline`."""
+    from ai_voice_shared._http_guard import Backend, guard  # httpcore: imported when needed
+
     transport = httpx.HTTPTransport(limits=limits)
-    _guard(getattr(transport, "_pool", None), _Backend)
+    guard(getattr(transport, "_pool", None), Backend)
     return transport
 
 
 def async_http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
     """The async twin of :func:`http_transport`."""
+    from ai_voice_shared._http_guard import AsyncBackend, guard
+
     transport = httpx.AsyncHTTPTransport(limits=limits)
-    _guard(getattr(transport, "_pool", None), _AsyncBackend)
+    guard(getattr(transport, "_pool", None), AsyncBackend)
     return transport
 
 

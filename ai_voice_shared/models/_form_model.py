@@ -359,6 +359,16 @@ def _wire_extras(info: ValidationInfo) -> dict[str, str | tuple[str, ...]]:
 
 
 def _refuse_lone_surrogates(data: dict[str, Any]) -> None:
+    # One search over all the text first (the usual answer is "none"); only then find who.
+    texts: list[str] = []
+    for name, value in data.items():
+        texts.append(name)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, tuple):
+            texts.extend(item for item in value if isinstance(item, str))
+    if not _SURROGATE.search("".join(texts)):
+        return
     for name, value in data.items():
         if has_lone_surrogate(name) or (
             isinstance(value, str | tuple) and has_lone_surrogate(value)
