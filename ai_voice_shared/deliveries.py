@@ -11,6 +11,10 @@ whether a key was handled recently::
         if first:
             handle(payload)            # only once; a failure here lets a retry through
 
+A delivery that arrives while the same key is still being handled raises
+:class:`~ai_voice_shared.DeliveryInProgressError` (answer it 503): answering it 200 would lose
+the webhook if the handling under way then failed.
+
 It is per process: a service with several processes or hosts needs a shared store (Redis,
 a database) for the same promise.
 """
@@ -25,15 +29,15 @@ from collections.abc import Iterator
 from cachetools import TTLCache
 
 from ai_voice_shared._retry import get_clock
-from ai_voice_shared.errors import ConfigurationError
+from ai_voice_shared.errors import ConfigurationError, DeliveryInProgressError
 
 __all__ = ["DeliveryGuard"]
 
 
 class DeliveryGuard:
     """Remembers, for ``ttl_seconds``, the keys handled successfully (at most ``max_size``,
-    the oldest forgotten first). Thread-safe; a key being handled counts as seen, so two
-    deliveries racing each other are handled once."""
+    the oldest forgotten first). Thread-safe: of two deliveries racing each other, one is
+    handled and the other raises :class:`DeliveryInProgressError` (answer it 503)."""
 
     def __init__(self, ttl_seconds: float = 3600.0, *, max_size: int = 100_000) -> None:
         ttl_ok = (
@@ -56,11 +60,19 @@ class DeliveryGuard:
         self._lock = threading.Lock()
 
     def claim(self, key: str) -> bool:
-        """Whether the caller should handle ``key``: not handled recently nor being handled.
-        A successful claim must be followed by :meth:`release`."""
+        """Whether the caller should handle ``key`` (``False``: handled recently). A key being
+        handled right now raises :class:`DeliveryInProgressError`. A successful claim must be
+        followed by :meth:`release`."""
         with self._lock:
-            if key in self._handling or key in self._done:
+            if key in self._done:
                 return False
+            if key in self._handling:
+                raise DeliveryInProgressError(
+                    f"The webhook {key!r} is being handled right now by another request: answer "
+                    "this delivery 503 (http_status) so that Twilio delivers it again; by then "
+                    "it is handled (and dropped) or its handling failed (and this one runs).",
+                    key=key,
+                )
             self._handling.add(key)
             return True
 
@@ -74,7 +86,8 @@ class DeliveryGuard:
     @contextlib.contextmanager
     def once(self, key: str) -> Iterator[bool]:
         """``True`` inside for the first delivery of ``key`` (remembered if the block ends
-        without an exception), ``False`` for a redelivery."""
+        without an exception), ``False`` for a redelivery; :class:`DeliveryInProgressError`
+        for one that arrives while the first is still being handled."""
         first = self.claim(key)
         if not first:
             yield False

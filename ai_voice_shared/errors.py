@@ -16,6 +16,7 @@ The hierarchy::
     │   ├── S3ObjectExistsError                    overwrite=False and other content is there
     │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
     ├── S3ServiceClosedError (also RuntimeError)   a call on an AsyncS3Service after aclose()
+    ├── DeliveryInProgressError                    DeliveryGuard: the same webhook is being handled
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
     ├── CustomerLookupError                        a customer lookup failed (masked number, ...)
     │   ├── CustomerNotFoundError                  no customer has that number (404)
@@ -46,6 +47,7 @@ __all__ = [
     "CustomerLookupStatusError",
     "CustomerLookupTimeoutError",
     "CustomerNotFoundError",
+    "DeliveryInProgressError",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
@@ -215,6 +217,21 @@ class S3DeleteError(S3ServiceError):
 
 class S3ServiceClosedError(AiVoiceSharedError, RuntimeError):
     """A call on an ``AsyncS3Service`` after its ``aclose()``: build a new one."""
+
+
+class DeliveryInProgressError(AiVoiceSharedError):
+    """``DeliveryGuard``: the same webhook is being handled right now by another request.
+
+    Answer it 503 (``http_status``; ``transient`` is true): if that handling fails, Twilio's
+    next delivery is handled, and none is lost; if it succeeds, the next delivery is dropped.
+    """
+
+    http_status: int = 503
+    transient: bool = True
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class InvalidPhoneNumberError(AiVoiceSharedError, ValueError):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
 
-from ai_voice_shared import ConfigurationError, DeliveryGuard
+from ai_voice_shared import ConfigurationError, DeliveryGuard, DeliveryInProgressError
 from ai_voice_shared_testing import VirtualTime
 
 
@@ -57,34 +58,52 @@ def test_the_oldest_keys_go_first_when_the_guard_is_full() -> None:
     assert [guard.seen(key) for key in ("a", "b", "c")] == [False, True, True]
 
 
-def test_two_racing_deliveries_are_handled_once() -> None:
+@pytest.mark.parametrize("first_fails", [False, True], ids=["first succeeds", "first fails"])
+def test_a_delivery_racing_the_first_is_told_to_come_back_and_none_is_lost(
+    first_fails: bool,
+) -> None:
+    # Found by a new user's trial: the racer was told "already handled" (answered 200); when
+    # the first handling then failed, nothing ran and Twilio had no reason to deliver again.
     guard = DeliveryGuard()
     inside = threading.Event()
     release = threading.Event()
-    outcomes: list[bool] = []
+    handled: list[str] = []
 
-    def deliver() -> None:
-        with guard.once("MM1") as first:
-            outcomes.append(first)
-            if first:
-                inside.set()
-                release.wait(5)
+    def first() -> None:
+        with contextlib.suppress(RuntimeError), guard.once("MM1") as new:
+            assert new
+            inside.set()
+            release.wait(5)
+            if first_fails:
+                raise RuntimeError("S3 is down")
+            handled.append("first")
 
-    racer = threading.Thread(target=deliver)
+    racer = threading.Thread(target=first)
     racer.start()
     assert inside.wait(5)
-    deliver()  # arrives while the first is still being handled
+    with pytest.raises(DeliveryInProgressError) as caught:
+        guard.claim("MM1")  # arrives while the first is still being handled
     release.set()
     racer.join()
+    with guard.once("MM1") as new:  # Twilio's next delivery, after the 503
+        if new:
+            handled.append("redelivery")
 
-    assert sorted(outcomes) == [False, True]
+    assert handled == (["redelivery"] if first_fails else ["first"])
+    assert (caught.value.http_status, caught.value.transient, caught.value.key) == (
+        503,
+        True,
+        "MM1",
+    )
+    assert "answer this delivery 503" in str(caught.value)
 
 
 def test_claim_and_release_give_the_same_promise_without_a_with_block() -> None:
     guard = DeliveryGuard()
 
     assert guard.claim("k")
-    assert not guard.claim("k")
+    with pytest.raises(DeliveryInProgressError):
+        guard.claim("k")
     guard.release("k", handled=False)
     assert guard.claim("k")
     guard.release("k", handled=True)

@@ -29,6 +29,7 @@ EXPORTED = [
     "CustomerMetadata",
     "CustomerNotFoundError",
     "DeliveryGuard",
+    "DeliveryInProgressError",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
