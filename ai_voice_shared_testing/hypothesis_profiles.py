@@ -15,10 +15,22 @@ PROFILES = ("aivs-dev", "aivs-ci")
 
 
 def register_profiles() -> None:
-    """Register both profiles with Hypothesis (idempotent)."""
+    """Register both profiles with Hypothesis (idempotent: a profile already registered is
+    left alone, so importing the strategies inside a running ``@given`` test is safe; Hypothesis
+    refuses a registration there)."""
     from hypothesis import HealthCheck, settings
+    from hypothesis.errors import InvalidArgument
 
-    settings.register_profile("aivs-dev", max_examples=100, deadline=None)
-    settings.register_profile(
-        "aivs-ci", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
+    profiles = {
+        "aivs-dev": {"max_examples": 100, "deadline": None},
+        "aivs-ci": {
+            "max_examples": 1000,
+            "deadline": None,
+            "suppress_health_check": [HealthCheck.too_slow],
+        },
+    }
+    for name, options in profiles.items():
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            settings.register_profile(name, **options)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ai_voice_shared_testing.http_fakes import (
     FakeAnswer,
@@ -35,6 +35,8 @@ from ai_voice_shared_testing.http_fakes import (
 )
 
 if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
     from ai_voice_shared.models import TwilioMedia, TwilioWebhookPayload
     from ai_voice_shared.settings import TwilioSettings
 
@@ -191,6 +193,37 @@ class FakeTwilioApi(FakeHttpService):
             **overrides,
         }
         return TwilioWebhookPayloadFactory.build(**values)
+
+    def payloads(
+        self, *, channel: Literal["whatsapp", "sms"] | None = None, media: int | None = None
+    ) -> SearchStrategy[TwilioWebhookPayload]:
+        """Hypothesis: inbound payloads of this fake's account whose media it serves (each item
+        registered with drawn bytes of its declared type as it is drawn), so that a property
+        test reaches the path where the media is fetched and stored. ``channel`` and ``media``
+        are those of :func:`~ai_voice_shared_testing.strategies.twilio_webhook_payloads`.
+        Inside a test, with the fixture: ``payload = data.draw(twilio_api.payloads())``."""
+        from hypothesis import strategies as st
+
+        from ai_voice_shared.models import TwilioWebhookPayload
+        from ai_voice_shared_testing.strategies import twilio_webhook_payloads
+
+        @st.composite
+        def served(draw: st.DrawFn) -> TwilioWebhookPayload:
+            payload = draw(twilio_webhook_payloads(channel=channel, media=media))
+            urls = {}
+            for index, item in enumerate(payload.media):
+                content = draw(st.binary(min_size=1, max_size=4096))
+                served_item = self.add_media(
+                    content, content_type=item.content_type, message_sid=payload.message_sid
+                )
+                urls[f"MediaUrl{index}"] = served_item.url
+            pairs = [
+                (name, self.account_sid if name == "AccountSid" else urls.get(name, value))
+                for name, value in payload.to_form()
+            ]
+            return TwilioWebhookPayload.from_form(pairs)
+
+        return served()
 
     def reset(self) -> None:
         """Forget media, faults, recorded requests and the delay (the account stays)."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ai_voice_shared import TwilioMediaClient
 from ai_voice_shared_testing import FakeTwilioApi
@@ -53,6 +55,24 @@ def test_the_cdn_refuses_a_url_whose_signed_query_was_dropped_or_altered(damage:
 
     assert refused.status_code == 403
     assert b"<Code>AccessDenied</Code>" in refused.content
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_drawn_payloads_belong_to_the_fakes_account_and_their_media_is_served(
+    data: st.DataObject,
+) -> None:
+    # Found by a new user's trial: payloads from the strategies carry random accounts, so a
+    # property test over them never reached the path where media is fetched and stored.
+    with FakeTwilioApi().intercept() as twilio:
+        payload = data.draw(twilio.payloads(channel="sms", media=2))
+        with TwilioMediaClient(twilio.settings()) as client:
+            contents = [client.download(item) for item in payload.media]
+
+    assert payload.account_sid == twilio.account_sid
+    assert len(contents) == 2
+    assert all(contents)
+    assert twilio.problems() == []
 
 
 def test_credentials_reaching_the_cdn_are_a_problem_it_reports() -> None:
