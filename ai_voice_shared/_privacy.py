@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any, Final
 
 from ai_voice_shared.phone import mask_phone_number
@@ -161,7 +161,7 @@ def _hide_queries(text: str) -> str:
 
 
 class _Secrets:
-    """What to mask in log records: exact texts, numbers in any spelling (their digits), and
+    """What to mask in log records: the numbers' usual spellings, any spelling (their digits), and
     the query strings of URLs (a CDN's signed query is a short-lived credential)."""
 
     __slots__ = ("hide_queries", "numbers", "replacements")
@@ -218,16 +218,13 @@ def _install() -> None:
 
 
 @contextlib.contextmanager
-def scrubbed_logs(
-    *numbers: str, texts: Mapping[str, str] | None = None, hide_queries: bool = False
-) -> Iterator[None]:
+def scrubbed_logs(*numbers: str, hide_queries: bool = False) -> Iterator[None]:
     """Mask ``numbers`` (E.164, in every spelling, as :func:`mask_number_in` does) in every log
-    record created inside, in this thread or task; ``texts`` maps any other secret text to what
-    replaces it; ``hide_queries`` replaces the query string of every http(s) URL (a redirect's
-    signed ``Location`` that httpcore logs before anyone can know it)."""
+    record created inside, in this thread or task; ``hide_queries`` replaces the query string of
+    every http(s) URL (a redirect's signed ``Location`` that httpcore logs before anyone can
+    know it)."""
     _install()
     replacements = [pair for number in numbers for pair in _spellings(number)]
-    replacements += [(secret, shown) for secret, shown in (texts or {}).items() if secret]
     secrets = _Secrets(
         tuple(replacements), tuple(_digits(number) for number in numbers), hide_queries
     )

@@ -338,7 +338,8 @@ class TwilioSettings(_EnvSettings):
             raise ValueError(
                 f"{value!r} would send the account's credentials over plain http: use https, "
                 "or http only for a local fake API (localhost, a loopback or private address, "
-                "a name without a dot, or a .test/.localhost/.internal/.local name)"
+                "a single-label name such as a container's, or a .test/.localhost/.internal/"
+                ".local name)"
             )
         return value.rstrip("/")
 

@@ -7,7 +7,10 @@ so absolute times say little.
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,3 +102,15 @@ def reset_peak_rss() -> None:
     """
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")
+
+
+def run_child(module: str, *args: str) -> dict[str, float]:
+    """Run ``python -m module *args`` in a fresh process (memory and imports of its own) and
+    return the JSON object its last line of output prints."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark child {module} {args[:1]} failed:\n{result.stderr[-2000:]}")
+    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data

@@ -16,13 +16,12 @@ import contextlib
 import gzip
 import json
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 
-from benchmarks import Figure, reset_peak_rss, rss_kib
+from benchmarks import Figure, reset_peak_rss, rss_kib, run_child
 
 MiB = 1024 * 1024
 PHONE = "+15555550100"
@@ -48,15 +47,7 @@ def child(mode: str, url: str) -> None:
 
 
 def _growth(mode: str, url: str) -> float:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.hostile_lookup", mode, url],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"benchmark child {mode} failed:\n{result.stderr[-2000:]}")
-    return float(json.loads(result.stdout.strip().splitlines()[-1])["rss_growth"]) / MiB
+    return run_child("benchmarks.hostile_lookup", mode, url)["rss_growth"] / MiB
 
 
 @contextlib.contextmanager

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
 
-from benchmarks import Figure, median, reset_peak_rss, rss_kib
+from benchmarks import Figure, median, reset_peak_rss, rss_kib, run_child
 
 MiB = 1024 * 1024
 SIZE = 16 * MiB
@@ -74,19 +73,6 @@ def child(mode: str, config: str) -> None:
     print(json.dumps({"seconds": seconds, "rss_growth": growth}))
 
 
-def _run(mode: str, config: str) -> dict[str, float]:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.media_ingest", mode, config],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"benchmark child {mode} failed:\n{result.stderr[-2000:]}")
-    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return data
-
-
 def _throughput() -> Figure:
     from ai_voice_shared.services.s3_service import build_s3_client
     from ai_voice_shared_testing import FakeTwilioApi
@@ -121,7 +107,7 @@ def _throughput() -> Figure:
                         },
                     }
                 )
-                measured = _run(mode, config)
+                measured = run_child("benchmarks.media_ingest", mode, config)
                 seconds[mode].append(measured["seconds"])
                 growth[mode] = max(growth[mode], measured["rss_growth"] / MiB)
     limit = (part + 4 * MiB) / MiB

@@ -12,14 +12,13 @@ for ours. Best of ``ROUNDS`` alternating runs: single runs on this shared machin
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from benchmarks import Figure, reset_peak_rss, rss_kib
+from benchmarks import Figure, reset_peak_rss, rss_kib, run_child
 
 MiB = 1024 * 1024
 SIZE = 256 * MiB
@@ -71,26 +70,7 @@ def child(mode: str, endpoint: str, bucket: str, path: str, key_id: str, secret:
 def _run(
     mode: str, endpoint: str, bucket: str, path: Path, key_id: str, secret: str
 ) -> dict[str, float]:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.s3_streaming",
-            mode,
-            endpoint,
-            bucket,
-            str(path),
-            key_id,
-            secret,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"benchmark child {mode} failed:\n{result.stderr[-2000:]}")
-    data: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return data
+    return run_child("benchmarks.s3_streaming", mode, endpoint, bucket, str(path), key_id, secret)
 
 
 def run() -> list[Figure]:

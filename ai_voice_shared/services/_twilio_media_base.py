@@ -175,15 +175,9 @@ class BaseTwilioMediaClient:
         location = response.headers.get("location")
         if not location:
             raise self._failed(attempts, response, "it redirected without a Location")
-        try:
-            target = response.request.url.join(location)
-            target.host  # noqa: B018 - an IDNA label that cannot be encoded raises here or above
-        except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors
-            raise self._failed(
-                attempts,
-                response,
-                f"it redirected to a Location that is not a URL ({location[:100]!r}: {exc})",
-            ) from None
+        # httpx joined this Location already, in send() (a Location it cannot join raised there:
+        # the client's _unusable_location), so this join cannot fail.
+        target = response.request.url.join(location)
         local = self._api_scheme == "http"  # a local fake API: its CDN may be plain http too
         if target.scheme not in ("https", "http") or (
             target.scheme == "http" and not (local and is_local_host(target.host))

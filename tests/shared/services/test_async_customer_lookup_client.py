@@ -33,6 +33,7 @@ from tests.shared.services.lookup_helpers import (
     CUSTOMER,
     MASKED,
     NOT_RETRIED,
+    NOT_THE_CONTRACTS_404,
     PHONE,
     RETRIED,
     SPELLINGS,
@@ -566,38 +567,6 @@ async def test_settings_come_from_the_environment_and_arguments_override_them(
 
     async with AsyncCustomerLookupClient(max_retries=1) as client:
         assert (client.base_url, client.settings.max_retries) == ("http://from-env:8080", 1)
-
-
-NOT_THE_CONTRACTS_404 = {
-    "an HTML page": ("<html><body><h1>404 Not Found</h1></body></html>", "text/html"),
-    "an empty body": ("", "text/plain"),
-    "FastAPI's unknown route": ('{"detail":"Not Found"}', "application/json"),
-    "Spring's unknown route": (
-        '{"status":404,"error":"Not Found","path":"/api/customers/lookup"}',
-        "application/json",
-    ),
-    "another code": ('{"detail":"gone","code":"tenant_not_found"}', "application/json"),
-    "FastAPI's unknown route, spaced": ('{"detail":"Not Found "}', "application/json"),
-    "AWS API Gateway's unknown route": ('{"message":"Not Found"}', "application/json"),
-    "Kong's unknown route": (
-        '{"message":"no Route matched with those values"}',
-        "application/json",
-    ),
-    "Django REST framework's unknown route": ('{"detail":"Not found."}', "application/json"),
-    "ASP.NET Core's problem details": (
-        '{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"Not Found",'
-        '"status":404,"traceId":"00-1"}',
-        "application/problem+json",
-    ),
-    "Spring Boot 3's problem details": (
-        '{"type":"about:blank","title":"Not Found","status":404,'
-        '"detail":"No static resource customers/lookup.","instance":"/customers/lookup"}',
-        "application/problem+json",
-    ),
-    "an Express error handler": ('{"error":"Not Found"}', "application/json"),
-    "an empty object": ("{}", "application/json"),
-    "a detail that is not a message": ('{"detail":["not found"]}', "application/json"),
-}
 
 
 @pytest.mark.parametrize("body", NOT_THE_CONTRACTS_404.values(), ids=NOT_THE_CONTRACTS_404)
