@@ -10,9 +10,9 @@ TwilioWebhookPayload`` does not build the S3 or lookup machinery.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ai_voice_shared._face import lazy_face
 from ai_voice_shared._version import __version__
 
 if TYPE_CHECKING:
@@ -134,50 +134,60 @@ __all__ = [
     "normalize_phone_number",
 ]
 
-# Where each public name lives; the module is imported when the name is first used.
-_MODULES = {
-    "AsyncCustomerLookupClient": "services.customer_lookup_client",
-    "DeliveryGuard": "deliveries",
-    "TwilioWebhookVerifier": "webhooks",
-    "VerifiedWebhook": "webhooks",
-    "messaging_response": "twiml",
-    "AsyncMediaIngest": "services.media_ingest",
-    "AsyncS3Service": "services.async_s3_service",
-    "AsyncTwilioMediaClient": "services.twilio_media_client",
-    "MediaIngest": "services.media_ingest",
-    "StoredMedia": "models",
-    "TwilioMediaClient": "services.twilio_media_client",
-    "TwilioSettings": "settings",
-    "CustomerLookupClient": "services.customer_lookup_client",
-    "CustomerLookupSettings": "settings",
-    "CustomerMetadata": "models",
-    "MessageStatus": "models",
-    "S3ListResponse": "models",
-    "S3ObjectMetadata": "models",
-    "S3PresignedPost": "models",
-    "S3WriteResult": "models",
-    "S3Service": "services.s3_service",
-    "S3Settings": "settings",
-    "TwilioMedia": "models",
-    "TwilioRequestValidator": "twilio_signature",
-    "TwilioStatusCallback": "models",
-    "TwilioWebhookPayload": "models",
-    "mask_phone_number": "phone",
-    "normalize_phone_number": "phone",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        module = _MODULES[name]
-    elif name in __all__:
-        module = "errors"
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        ".deliveries": ["DeliveryGuard"],
+        ".errors": [
+            "AiVoiceSharedError",
+            "ConfigurationError",
+            "CustomerLookupConnectionError",
+            "CustomerLookupError",
+            "CustomerLookupResponseError",
+            "CustomerLookupStatusError",
+            "CustomerLookupTimeoutError",
+            "CustomerNotFoundError",
+            "DeliveryInProgressError",
+            "InvalidPhoneNumberError",
+            "InvalidS3KeyError",
+            "InvalidTwilioPayloadError",
+            "InvalidTwilioSignatureError",
+            "MediaConflictError",
+            "MediaDownloadError",
+            "MediaTooLargeError",
+            "S3AccessDeniedError",
+            "S3BucketNotFoundError",
+            "S3DeleteError",
+            "S3IntegrityError",
+            "S3ObjectExistsError",
+            "S3ObjectNotFoundError",
+            "S3ServiceClosedError",
+            "S3ServiceError",
+            "TwilioMediaError",
+            "UntrustedMediaUrlError",
+            "WebhookBodyTooLargeError",
+        ],
+        ".models": [
+            "CustomerMetadata",
+            "MessageStatus",
+            "S3ListResponse",
+            "S3ObjectMetadata",
+            "S3PresignedPost",
+            "S3WriteResult",
+            "StoredMedia",
+            "TwilioMedia",
+            "TwilioStatusCallback",
+            "TwilioWebhookPayload",
+        ],
+        ".phone": ["mask_phone_number", "normalize_phone_number"],
+        ".services.async_s3_service": ["AsyncS3Service"],
+        ".services.customer_lookup_client": ["AsyncCustomerLookupClient", "CustomerLookupClient"],
+        ".services.media_ingest": ["AsyncMediaIngest", "MediaIngest"],
+        ".services.s3_service": ["S3Service"],
+        ".services.twilio_media_client": ["AsyncTwilioMediaClient", "TwilioMediaClient"],
+        ".settings": ["CustomerLookupSettings", "S3Settings", "TwilioSettings"],
+        ".twilio_signature": ["TwilioRequestValidator"],
+        ".twiml": ["messaging_response"],
+        ".webhooks": ["TwilioWebhookVerifier", "VerifiedWebhook"],
+    },
+)

@@ -34,11 +34,11 @@ __all__ = [
     "aread_prefix",
     "async_http_transport",
     "deadline",
+    "deadline_remaining",
     "http_transport",
     "iter_bounded",
     "read_bounded",
     "read_prefix",
-    "remaining",
 ]
 
 #: Ask servers not to compress: the library's bodies are small JSON or already-compressed media.
@@ -64,7 +64,7 @@ def deadline(at: float) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def remaining() -> float | None:
+def deadline_remaining() -> float | None:
     """Seconds left before the innermost :func:`deadline` (``None`` outside one)."""
     at = _DEADLINE.get()
     return None if at is None else at - get_clock().monotonic()

@@ -9,8 +9,9 @@ costs nothing in runs that do not use them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ai_voice_shared.hooks import lazy_face
 
 if TYPE_CHECKING:
     from ai_voice_shared_testing.fault_proxy import FaultProxy
@@ -51,30 +52,24 @@ __all__ = [
     "VirtualTime",
 ]
 
-_MODULES = {
-    "FakeHttpService": "http_fakes",
-    "FakeLookupServer": "lookup_server",
-    "FakeTwilioApi": "twilio_api",
-    "FaultProxy": "fault_proxy",
-    "RecordedLookup": "lookup_server",
-    "S3Call": "s3_faults",
-    "S3FaultInjector": "s3_faults",
-    "SeaweedFSServer": "seaweedfs",
-    "SeaweedFSUnavailableError": "seaweedfs",
-    "SignedTwilioRequest": "webhooks",
-    "TwilioWebhookSender": "webhooks",
-    "VirtualTime": "virtual_time",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_MODULES.get(name, 's3_bucket')}")
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        ".fault_proxy": ["FaultProxy"],
+        ".http_fakes": ["FakeHttpService"],
+        ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
+        ".s3_bucket": [
+            "EndpointBackend",
+            "MissingTestingExtraError",
+            "MotoBackend",
+            "S3Backend",
+            "S3Bucket",
+            "SeaweedFSBackend",
+        ],
+        ".s3_faults": ["S3Call", "S3FaultInjector"],
+        ".seaweedfs": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
+        ".twilio_api": ["FakeTwilioApi"],
+        ".virtual_time": ["VirtualTime"],
+        ".webhooks": ["SignedTwilioRequest", "TwilioWebhookSender"],
+    },
+)

@@ -32,8 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import parse_qs, urlsplit
 
-from ai_voice_shared._http import remaining
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared.hooks import deadline_remaining, get_clock
 
 if TYPE_CHECKING:
     import httpx
@@ -624,7 +623,7 @@ def _fake_request(request: httpx.Request, body: bytes) -> FakeRequest:
 
 def _timeout_of(request: httpx.Request) -> float | None:
     read = (request.extensions.get("timeout") or {}).get("read")
-    left = remaining()
+    left = deadline_remaining()
     if left is None:
         return float(read) if read is not None else None
     return left if read is None else min(float(read), left)

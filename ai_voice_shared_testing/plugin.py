@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ai_voice_shared._version import __version__
+from ai_voice_shared import __version__
 from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixtures
     BACKEND_KEY,
     ENDPOINT_KEY,

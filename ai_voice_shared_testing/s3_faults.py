@@ -138,7 +138,7 @@ class _BotocoreTime:
 
     def sleep(self, seconds: float) -> None:
         if _HOOKS.waited_on_injected():
-            from ai_voice_shared._retry import get_clock
+            from ai_voice_shared.hooks import get_clock
 
             get_clock().sleep(seconds)
         else:

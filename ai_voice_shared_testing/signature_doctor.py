@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from ai_voice_shared._form import form_pairs
+from ai_voice_shared.hooks import form_pairs
 from ai_voice_shared.twilio_signature import TwilioRequestValidator
 
 __all__ = ["Diagnosis", "diagnose"]

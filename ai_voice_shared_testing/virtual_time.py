@@ -1,7 +1,7 @@
 """No real waiting in tests: a clock on which sleeping moves time instead of waiting for it.
 
 Every retry loop of ``ai_voice_shared`` reads its time from one clock
-(:func:`ai_voice_shared._retry.get_clock`). :class:`VirtualTime` replaces it: a retry's backoff,
+(:func:`ai_voice_shared.hooks.get_clock`). :class:`VirtualTime` replaces it: a retry's backoff,
 a ``Retry-After`` of 30 s or a fake's ``delay()`` advance the clock at once, so deadlines,
 cache expiry and attempt counts come out exactly as in production while the test takes no
 time. The fixtures install it for each test that uses a fake (opt out with
@@ -20,7 +20,7 @@ import time
 from types import TracebackType
 from typing import Self
 
-from ai_voice_shared._retry import Clock, set_clock
+from ai_voice_shared.hooks import Clock, set_clock
 
 __all__ = ["VirtualTime"]
 

@@ -7,8 +7,9 @@ loads its module on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ai_voice_shared._face import lazy_face
 
 if TYPE_CHECKING:
     from ai_voice_shared.models._customer import CustomerMetadata
@@ -39,27 +40,17 @@ __all__ = [
     "TwilioWebhookPayload",
 ]
 
-_MODULES = {
-    "CustomerMetadata": "_customer",
-    "MessageStatus": "_twilio",
-    "S3ListResponse": "_s3",
-    "S3ObjectMetadata": "_s3",
-    "S3PresignedPost": "_s3",
-    "S3WriteResult": "_s3",
-    "StoredMedia": "_media",
-    "TwilioMedia": "_twilio",
-    "TwilioStatusCallback": "_twilio",
-    "TwilioWebhookPayload": "_twilio",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_face(
+    __name__,
+    {
+        "._customer": ["CustomerMetadata"],
+        "._media": ["StoredMedia"],
+        "._s3": ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost", "S3WriteResult"],
+        "._twilio": [
+            "MessageStatus",
+            "TwilioMedia",
+            "TwilioStatusCallback",
+            "TwilioWebhookPayload",
+        ],
+    },
+)
