@@ -11,6 +11,8 @@ private module:
   outside a call), so a fake's delay can honour the client's deadline as a slow server would.
 - :func:`form_pairs`: every ``(name, value)`` pair of a form body, read exactly as the webhook
   models and the signature validator read it.
+- :func:`build_s3_client`: the boto3 client ``S3Service`` builds from ``S3Settings`` (retries,
+  checksums, addressing), for a kit that must reach the same store exactly as the service does.
 - :func:`lazy_face`: the one mechanism behind every package face (names that load on first
   use), for a kit's own faces.
 
@@ -27,8 +29,17 @@ if TYPE_CHECKING:
     from ai_voice_shared._form import form_pairs
     from ai_voice_shared._http import deadline_remaining
     from ai_voice_shared._retry import Clock, get_clock, set_clock
+    from ai_voice_shared.services._s3.client import build_s3_client
 
-__all__ = ["Clock", "deadline_remaining", "form_pairs", "get_clock", "lazy_face", "set_clock"]
+__all__ = [
+    "Clock",
+    "build_s3_client",
+    "deadline_remaining",
+    "form_pairs",
+    "get_clock",
+    "lazy_face",
+    "set_clock",
+]
 
 __getattr__, __dir__ = lazy_face(
     __name__,
@@ -36,5 +47,6 @@ __getattr__, __dir__ = lazy_face(
         "._form": ["form_pairs"],
         "._http": ["deadline_remaining"],
         "._retry": ["Clock", "get_clock", "set_clock"],
+        ".services._s3.client": ["build_s3_client"],
     },
 )

@@ -103,7 +103,7 @@ class FakeStack:
     def _create_bucket(self) -> None:
         from botocore.exceptions import ClientError
 
-        from ai_voice_shared.services.s3_service import build_s3_client
+        from ai_voice_shared.hooks import build_s3_client
 
         client = build_s3_client(self.s3_settings())
         try:

@@ -242,7 +242,7 @@ class S3Backend:
     def client(self) -> S3Client:
         """The backend's boto3 client, shared by every bucket (built on first use)."""
         if self._client is None:
-            from ai_voice_shared.services.s3_service import build_s3_client
+            from ai_voice_shared.hooks import build_s3_client
             from ai_voice_shared_testing.s3_faults import install
 
             install()  # first, so that this client and every later one can be watched

@@ -74,7 +74,7 @@ def child(mode: str, config: str) -> None:
 
 
 def _throughput() -> Figure:
-    from ai_voice_shared.services.s3_service import build_s3_client
+    from ai_voice_shared.hooks import build_s3_client
     from ai_voice_shared_testing import FakeTwilioApi
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 

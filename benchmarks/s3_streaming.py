@@ -75,7 +75,7 @@ def _run(
 
 def run() -> list[Figure]:
     """Start SeaweedFS, write a 256 MiB file, time each transfer ``ROUNDS`` times, best of."""
-    from ai_voice_shared.services.s3_service import build_s3_client
+    from ai_voice_shared.hooks import build_s3_client
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
     # The client's files live in memory (/dev/shm when present) so that the figures compare

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -12,7 +9,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     NonNegativeInt,
-    PrivateAttr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -49,24 +45,14 @@ class S3ObjectMetadata(BaseModel):
     _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
 
 
-_DEPRECATED_FROM_HEAD = (
-    "S3WriteResult.{name} comes from a HEAD request made now, as S3ObjectMetadata did after "
-    "every write until 0.2. Writes now return what the store answered, in one request; this "
-    "attribute will be removed in 0.3. Call head_object(key) when you need it."
-)
-
-
 class S3WriteResult(BaseModel):
     """What one write stored, as the store's answer says it: no extra request was made.
 
     ``size`` is what was sent (``None`` after a copy: CopyObject does not say). ``checksums``
     maps each checksum algorithm the store answered with (``"CRC32"``) to its base64 value.
     ``already_stored`` is true when a conditional write (``overwrite=False``) found the very
-    same bytes stored already, by an earlier delivery or by a retry of this one.
-
-    ``last_modified``, ``storage_class``, ``content_type`` and ``metadata`` (what
-    :class:`S3ObjectMetadata` had) still work for one release, with a ``DeprecationWarning``
-    and a HEAD request each first time.
+    same bytes stored already, by an earlier delivery or by a retry of this one. For the
+    object's modification time, content type or metadata, call ``head_object(key)``.
     """
 
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -79,44 +65,10 @@ class S3WriteResult(BaseModel):
     already_stored: bool = False
 
     _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
-    _head: Callable[[], S3ObjectMetadata] | None = PrivateAttr(None)
-    _headed: S3ObjectMetadata | None = PrivateAttr(None)
-
     @property
     def created(self) -> bool:
         """Whether this write created the object (not already stored)."""
         return not self.already_stored
-
-    def _from_head(self, name: str) -> S3ObjectMetadata:
-        warnings.warn(_DEPRECATED_FROM_HEAD.format(name=name), DeprecationWarning, stacklevel=3)
-        if self._headed is None:
-            if self._head is None:
-                raise AttributeError(
-                    f"S3WriteResult.{name} is not known: this result was not returned by "
-                    "S3Service; call head_object(key)."
-                )
-            self._headed = self._head()
-        return self._headed
-
-    @property
-    def last_modified(self) -> datetime:
-        """Deprecated: from a HEAD request; see the class docstring."""
-        return self._from_head("last_modified").last_modified
-
-    @property
-    def storage_class(self) -> str:
-        """Deprecated: from a HEAD request; see the class docstring."""
-        return self._from_head("storage_class").storage_class
-
-    @property
-    def content_type(self) -> str | None:
-        """Deprecated: from a HEAD request; see the class docstring."""
-        return self._from_head("content_type").content_type
-
-    @property
-    def metadata(self) -> dict[str, str] | None:
-        """Deprecated: from a HEAD request; see the class docstring."""
-        return self._from_head("metadata").metadata
 
 
 class S3ListResponse(BaseModel):

@@ -31,19 +31,21 @@ never waits for a worker that is itself waiting for it.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
 import functools
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Literal, ParamSpec, Self, TypeVar
 
 from ai_voice_shared.errors import S3ServiceClosedError
 from ai_voice_shared.models import S3ListResponse, S3ObjectMetadata, S3PresignedPost, S3WriteResult
-from ai_voice_shared.services.s3_service import DEFAULT_CHUNK_SIZE, Chunk, PathOrFile, S3Service
+from ai_voice_shared.services._s3.bridge import each, pulled, until
+from ai_voice_shared.services._s3.download import DEFAULT_CHUNK_SIZE
+from ai_voice_shared.services._s3.files import PathOrFile
+from ai_voice_shared.services._s3.upload import Chunk
+from ai_voice_shared.services.s3_service import S3Service
 from ai_voice_shared.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -53,11 +55,6 @@ __all__ = ["AsyncS3Service"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-_DONE = object()
-
-
-class _SourceCancelledError(Exception):
-    """Raised into a worker's upload when its caller was cancelled: the upload aborts."""
 
 
 class AsyncS3Service:
@@ -175,10 +172,10 @@ class AsyncS3Service:
         loop = asyncio.get_running_loop()
         stop = threading.Event()
         if isinstance(chunks, AsyncIterable):
-            source: Iterable[Chunk] = _pulled(chunks, loop, stop)
+            source: Iterable[Chunk] = pulled(chunks, loop, stop)
             pool = self._stream_pool
         else:
-            source = _until(chunks, stop)
+            source = until(chunks, stop)
             pool = self._pool
         upload = functools.partial(
             self.service.upload_stream,
@@ -309,30 +306,8 @@ class AsyncS3Service:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    async def _each(self, items: Iterator[T]) -> AsyncIterator[T]:
-        """Pull a sync iterator one item at a time in the pool; closed when left (a ``break``,
-        a cancellation), after the pull that is running, if any, has finished."""
-        lock = threading.Lock()  # one pull or close at a time: a generator is not reentrant
-
-        def pull() -> Any:
-            with lock:
-                return next(items, _DONE)
-
-        def close() -> None:
-            with lock:
-                shut = getattr(items, "close", None)
-                if shut is not None:
-                    shut()
-
-        try:
-            while (item := await self._run(pull)) is not _DONE:
-                yield item
-        finally:
-            # Not awaited: a cancelled caller must not wait for a read it no longer wants.
-            try:
-                self._pool.submit(close)
-            except RuntimeError:  # the pool is closed: close it in a thread of its own
-                threading.Thread(target=close, name="aivs-s3-close", daemon=True).start()
+    def _each(self, items: Iterator[T]) -> AsyncIterator[T]:
+        return each(items, lambda pull: self._run(pull), self._pool)
 
     async def aclose(self) -> None:
         """Stop the worker pool (after the calls running now) and close a service it built."""
@@ -362,48 +337,3 @@ class AsyncS3Service:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-
-def _pulled(
-    chunks: AsyncIterable[Chunk], loop: asyncio.AbstractEventLoop, stop: threading.Event
-) -> Iterator[Chunk]:
-    """A sync iterator, for a worker thread, over an async iterable of the event loop; once
-    ``stop`` is set (the caller was cancelled), the next pull raises instead."""
-    iterator = aiter(chunks)
-    try:
-        while True:
-            if stop.is_set():
-                raise _SourceCancelledError("upload_stream was cancelled")
-            future = asyncio.run_coroutine_threadsafe(_next_or_done(iterator), loop)
-            while True:  # wake up now and then: a cancelled caller does not send the chunk
-                try:
-                    chunk = future.result(timeout=0.05)
-                    break
-                except concurrent.futures.TimeoutError:
-                    if stop.is_set() or loop.is_closed():
-                        future.cancel()
-                        raise _SourceCancelledError("upload_stream was cancelled") from None
-            if chunk is _DONE:
-                if stop.is_set():
-                    raise _SourceCancelledError("upload_stream was cancelled")
-                return
-            yield chunk
-    finally:
-        closer = getattr(iterator, "aclose", None)
-        if closer is not None and not loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
-                asyncio.run_coroutine_threadsafe(closer(), loop)
-
-
-def _until(chunks: Iterable[Chunk], stop: threading.Event) -> Iterator[Chunk]:
-    """``chunks``, until ``stop`` is set (the caller was cancelled)."""
-    for chunk in chunks:
-        if stop.is_set():
-            raise _SourceCancelledError("upload_stream was cancelled")
-        yield chunk
-    if stop.is_set():  # cancelled while the last pull ran: the upload must not complete
-        raise _SourceCancelledError("upload_stream was cancelled")
-
-
-async def _next_or_done(iterator: AsyncIterator[Chunk]) -> Any:
-    return await anext(iterator, _DONE)

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from ai_voice_shared.services.s3_service import build_s3_client
+from ai_voice_shared.services._s3.client import build_s3_client
 from ai_voice_shared_testing import SeaweedFSServer
 
 

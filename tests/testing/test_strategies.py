@@ -17,7 +17,7 @@ from ai_voice_shared import (
     TwilioWebhookPayload,
     normalize_phone_number,
 )
-from ai_voice_shared.services.s3_service import validate_key
+from ai_voice_shared.services._s3.keys import validate_key
 from ai_voice_shared_testing import strategies as aivs
 from ai_voice_shared_testing.strategies import SignedTwilioRequest
 

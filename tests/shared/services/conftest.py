@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ai_voice_shared.services.s3_service import S3Service, build_s3_client
+from ai_voice_shared.services._s3.client import build_s3_client
+from ai_voice_shared.services.s3_service import S3Service
 from ai_voice_shared.settings import S3Settings
 from ai_voice_shared_testing.s3_faults import install
 from ai_voice_shared_testing.seaweedfs import SeaweedFSServer

@@ -23,7 +23,7 @@ from ai_voice_shared import (
     S3ServiceError,
 )
 from ai_voice_shared.services import s3_service
-from ai_voice_shared.services._s3_integrity import crc32_of
+from ai_voice_shared.services._s3.integrity import crc32_of
 from tests.shared.services.s3_backends import FaultInjector, MiB, S3Backend
 
 VOICE = b"OggS\x00\x02" + bytes(range(256)) * 40
@@ -61,15 +61,18 @@ def test_uploaded_bytes_come_back_identical_with_their_metadata(
     assert abs(head.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
 
 
-def test_what_a_write_used_to_return_still_works_for_a_release_with_a_warning(
-    s3: S3Service,
-) -> None:
+def test_a_write_result_carries_only_what_the_store_answered(s3: S3Service) -> None:
     stored = s3.upload_bytes("voice/MM1.ogg", VOICE, content_type="audio/ogg")
 
-    with pytest.warns(DeprecationWarning, match=r"S3WriteResult\.content_type comes from a HEAD"):
-        assert stored.content_type == "audio/ogg"
-    with pytest.warns(DeprecationWarning, match="will be removed in 0.3"):
-        assert abs(stored.last_modified - datetime.now(UTC)) < timedelta(minutes=5)
+    assert set(type(stored).model_fields) == {
+        "key",
+        "size",
+        "etag",
+        "version_id",
+        "checksums",
+        "already_stored",
+    }
+    assert not hasattr(stored, "content_type")
 
 
 def test_a_conditional_write_refuses_to_replace_an_existing_object(s3: S3Service) -> None:

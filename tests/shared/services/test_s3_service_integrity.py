@@ -20,7 +20,7 @@ from typing import Any, Literal
 import pytest
 
 from ai_voice_shared import S3IntegrityError, S3Service, S3ServiceError, S3Settings
-from ai_voice_shared.services.s3_service import build_s3_client
+from ai_voice_shared.services._s3.client import build_s3_client
 from ai_voice_shared_testing.fault_proxy import FaultProxy
 from ai_voice_shared_testing.s3_bucket import create_bucket, destroy_bucket
 from ai_voice_shared_testing.seaweedfs import SeaweedFSServer

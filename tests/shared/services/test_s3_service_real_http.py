@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ai_voice_shared import S3Service
-from ai_voice_shared.services.s3_service import build_s3_client
+from ai_voice_shared.services._s3.client import build_s3_client
 from ai_voice_shared.settings import S3Settings
 from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 from tests.shared.services.s3_backends import MiB, create_bucket, destroy_bucket
