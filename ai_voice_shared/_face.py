@@ -28,8 +28,9 @@ def lazy_face(
     """The ``__getattr__`` and ``__dir__`` of the face ``package``.
 
     ``table`` maps a module to the public names it defines; a module name with leading dots is
-    relative to the face's package (``".services.s3_service"`` in ``ai_voice_shared``). A name resolves by importing its module and is then cached in the face's
-    globals, so later lookups do not reach ``__getattr__``.
+    relative to the face's package (``".services.s3_service"`` in ``ai_voice_shared``). A name
+    resolves by importing its module and is then cached in the face's globals, so later lookups
+    do not reach ``__getattr__``.
     """
     where: dict[str, str] = {}
     for module, names in table.items():
@@ -40,7 +41,7 @@ def lazy_face(
                 )
             where[name] = module
 
-    def __getattr__(name: str) -> Any:
+    def face_getattr(name: str) -> Any:
         module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
@@ -54,8 +55,8 @@ def lazy_face(
         setattr(sys.modules[package], name, value)
         return value
 
-    def __dir__() -> list[str]:
+    def face_dir() -> list[str]:
         face = sys.modules[package]
         return sorted({*vars(face), *getattr(face, "__all__", ()), *where})
 
-    return __getattr__, __dir__
+    return face_getattr, face_dir

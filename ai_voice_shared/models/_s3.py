@@ -65,6 +65,7 @@ class S3WriteResult(BaseModel):
     already_stored: bool = False
 
     _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
+
     @property
     def created(self) -> bool:
         """Whether this write created the object (not already stored)."""
