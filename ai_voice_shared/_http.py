@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import httpx
 
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared._clock import get_clock
 
 __all__ = [
     "IDENTITY",

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpcore
 
+from ai_voice_shared._clock import get_clock
 from ai_voice_shared._http import _DEADLINE
-from ai_voice_shared._retry import get_clock
 
 __all__ = ["AsyncBackend", "Backend", "guard"]
 

@@ -1,27 +1,28 @@
-"""Retries, backoff, ``Retry-After`` and deadlines, shared by every HTTP client of the library.
+"""Retries, backoff, ``Retry-After`` and deadlines: the one retry core of every client twin.
 
-The customer-lookup clients and the Twilio media clients make the same decisions after a
-failed attempt; only their errors differ. This module holds the decisions, and the clock they
-read and wait on:
+The customer-lookup clients and the Twilio media clients (and the media ingest, through them)
+make the same decisions after a failed attempt; only their errors and their I/O differ. This
+module holds what they share:
 
-- :class:`Clock` is what every retry loop of the library asks for the time and sleeps on. The
-  test kit swaps it for a virtual clock (``ai_voice_shared_testing.VirtualTime``) so that a
-  retried fault costs no real time while the decisions (deadlines, attempt counts) stay exactly
-  what production makes. Code that injects its own ``sleep``/``clock`` keeps them.
-- :class:`Retrying` holds one policy (``max_retries``, a total deadline, backoff with jitter,
-  ``Retry-After`` up to a cap), and :class:`Attempts` the state of one call across its retries.
+- :class:`Retrying`, one policy (``max_retries``, a total deadline, backoff with jitter,
+  ``Retry-After`` up to a cap), and :class:`Attempts`, the state of one call across its
+  retries;
+- :meth:`Retrying.decide`, the one decision after a failed attempt: retry after N seconds
+  (:class:`Retry`), or raise the client's own error;
+- :func:`retried` and :func:`aretried`, the one loop shape of each side: run an attempt until it
+  returns something other than :class:`Retry`, waiting its delay on the library's clock
+  (:mod:`ai_voice_shared._clock`) or on an injected ``sleep``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import random
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol, TypeVar
+
+from ai_voice_shared._clock import get_clock
 
 __all__ = [
     "INITIAL_RETRY_DELAY",
@@ -29,12 +30,17 @@ __all__ = [
     "MAX_RETRY_DELAY",
     "RETRIED_STATUSES",
     "Attempts",
-    "Clock",
+    "GivingUp",
+    "Retry",
     "Retrying",
-    "get_clock",
+    "aretried",
     "is_retried_status",
-    "set_clock",
+    "retried",
+    "retry_after",
 ]
+
+T = TypeVar("T")
+A = TypeVar("A", bound="Attempts", contravariant=True)
 
 #: Backoff before retry n: ``min(INITIAL_RETRY_DELAY * 2**(n - 1), MAX_RETRY_DELAY)``, minus up
 #: to 25% jitter.
@@ -44,50 +50,6 @@ MAX_RETRY_DELAY: Final = 8.0
 MAX_RETRY_AFTER: Final = 60.0
 #: Statuses retried besides every 5xx.
 RETRIED_STATUSES: Final = frozenset({408, 429})
-
-
-class Clock:
-    """The time every retry loop of the library reads and waits on (the real one).
-
-    ``skew`` is added to :meth:`monotonic`: a test kit's virtual clock that ran ahead sets it
-    when it is removed, so that the library's monotonic time never goes back (a cache entry
-    stored on the virtual clock would otherwise live longer than its TTL afterwards).
-    """
-
-    skew: float = 0.0
-
-    def monotonic(self) -> float:
-        """Seconds on a monotonic clock (deadlines are measured on it)."""
-        return time.monotonic() + self.skew
-
-    def time(self) -> float:
-        """Seconds since the epoch (an HTTP-date ``Retry-After`` is measured on it)."""
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        """Wait in this thread."""
-        time.sleep(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        """Wait in this task."""
-        await asyncio.sleep(seconds)
-
-
-_clock_lock = threading.Lock()
-_clock: Clock = Clock()
-
-
-def get_clock() -> Clock:
-    """The clock in use (the real one unless a test kit installed another)."""
-    return _clock
-
-
-def set_clock(clock: Clock) -> Clock:
-    """Install ``clock`` for every client of the library; return the one it replaces."""
-    global _clock
-    with _clock_lock:
-        previous, _clock = _clock, clock
-    return previous
 
 
 def is_retried_status(status: int) -> bool:
@@ -107,11 +69,36 @@ class Attempts:
         self.last = "nothing"
 
 
+# A plain slotted class rather than a dataclass: defining dataclasses costs about 0.4 ms each
+# at import, against the package's import budget (benchmarks/import_cost.py).
+class Retry:
+    """Send the request again after ``delay`` seconds: what an attempt returns to its loop."""
+
+    __slots__ = ("delay",)
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+
+    def __repr__(self) -> str:
+        return f"Retry(delay={self.delay!r})"
+
+
+class GivingUp(Protocol[A]):
+    """What a client tells :meth:`Retrying.decide`: its deadline error, and its retry log."""
+
+    def _deadline_error(self, attempts: A, *, waiting: float | None = None) -> Exception:
+        """The error for a call whose total deadline passed (``waiting``: the retry that would
+        have passed it)."""
+
+    def _log_retry(self, attempts: A, delay: float) -> None:
+        """Say (log) that attempt ``attempts.sent`` failed and is retried in ``delay`` s."""
+
+
 class Retrying:
     """One retry policy: how many retries, the total deadline, and how long to wait.
 
     ``clock`` and ``jitter`` are for tests that drive time by hand; left out, the clock is
-    :func:`get_clock` at call time.
+    :func:`~ai_voice_shared._clock.get_clock` at call time.
     """
 
     __slots__ = ("_clock", "_jitter", "max_retries", "total_timeout")
@@ -122,12 +109,12 @@ class Retrying:
         max_retries: int,
         total_timeout: float,
         clock: Callable[[], float] | None = None,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         self.max_retries = max_retries
         self.total_timeout = total_timeout
         self._clock = clock
-        self._jitter = jitter
+        self._jitter = jitter if jitter is not None else random.random
 
     def now(self) -> float:
         """The current time on the clock deadlines are measured on."""
@@ -142,8 +129,8 @@ class Retrying:
         return attempts.deadline - self.now()
 
     def deadline_on_clock(self, attempts: Attempts) -> float:
-        """The call's deadline on the library's clock (:func:`get_clock`), for the socket
-        guards of :mod:`ai_voice_shared._http`, whatever clock this policy reads."""
+        """The call's deadline on the library's clock, for the socket guards of
+        :mod:`ai_voice_shared._http`, whatever clock this policy reads."""
         if self._clock is None:
             return attempts.deadline
         return get_clock().monotonic() + self.remaining(attempts)
@@ -165,6 +152,55 @@ class Retrying:
     def fits(self, attempts: Attempts, delay: float) -> bool:
         """Whether waiting ``delay`` seconds still leaves time before the deadline."""
         return delay < self.remaining(attempts)
+
+    def decide(
+        self,
+        attempts: A,
+        client: GivingUp[A],
+        final: Callable[[], Exception],
+        *,
+        retried: bool = True,
+        timed_out: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> Retry:
+        """The one decision after a failed attempt: :class:`Retry` after N seconds, or raise.
+
+        ``final`` builds the client's error for a failure that is not retried (``retried``
+        false: a client error, a body that must not be fetched again) or whose retries are
+        spent. A timeout once the deadline has passed, or a retry whose wait would pass it,
+        raises ``client._deadline_error``. ``headers`` are the answer's, for ``Retry-After``.
+        """
+        if timed_out and self.remaining(attempts) <= 0:
+            raise client._deadline_error(attempts)
+        if not retried or not self.retries_left(attempts):
+            raise final()
+        delay = self.delay(attempts, headers)
+        if not self.fits(attempts, delay):
+            raise client._deadline_error(attempts, waiting=delay)
+        client._log_retry(attempts, delay)
+        return Retry(delay)
+
+
+def retried(attempt: Callable[[], T | Retry], sleep: Callable[[float], None] | None = None) -> T:
+    """The sync loop of every client twin: ``attempt()`` until it returns a result, waiting
+    each :class:`Retry`'s delay on ``sleep`` (else the library's clock) in between."""
+    while True:
+        outcome = attempt()
+        if not isinstance(outcome, Retry):
+            return outcome
+        (sleep or get_clock().sleep)(outcome.delay)
+
+
+async def aretried(
+    attempt: Callable[[], Awaitable[T | Retry]],
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> T:
+    """The async twin of :func:`retried`."""
+    while True:
+        outcome = await attempt()
+        if not isinstance(outcome, Retry):
+            return outcome
+        await (sleep or get_clock().async_sleep)(outcome.delay)
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

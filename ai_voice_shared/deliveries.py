@@ -28,7 +28,7 @@ from collections.abc import Iterator
 
 from cachetools import TTLCache
 
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared._clock import get_clock
 from ai_voice_shared.errors import ConfigurationError, DeliveryInProgressError
 
 __all__ = ["DeliveryGuard"]

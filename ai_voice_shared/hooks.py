@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 from ai_voice_shared._face import lazy_face
 
 if TYPE_CHECKING:
+    from ai_voice_shared._clock import Clock, get_clock, set_clock
     from ai_voice_shared._form import form_pairs
     from ai_voice_shared._http import deadline_remaining
-    from ai_voice_shared._retry import Clock, get_clock, set_clock
     from ai_voice_shared.services._s3.client import build_s3_client
 
 __all__ = [
@@ -46,7 +46,7 @@ __getattr__, __dir__ = lazy_face(
     {
         "._form": ["form_pairs"],
         "._http": ["deadline_remaining"],
-        "._retry": ["Clock", "get_clock", "set_clock"],
+        "._clock": ["Clock", "get_clock", "set_clock"],
         ".services._s3.client": ["build_s3_client"],
     },
 )

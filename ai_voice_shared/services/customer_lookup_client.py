@@ -5,7 +5,7 @@ Both follow the contract in ``docs/customer-lookup-api.md`` (OpenAPI:
 with backoff and ``Retry-After``, a total deadline, a TTL cache for hits and not-founds,
 concurrent lookups of one number coalesced into one request, and phone numbers masked in logs
 and errors. The twins differ only in their I/O; everything else is in
-:class:`~ai_voice_shared.services._lookup_base.BaseCustomerLookupClient`.
+:class:`~ai_voice_shared.services._lookup.base.BaseCustomerLookupClient`.
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ from ai_voice_shared._http import (
     read_prefix,
 )
 from ai_voice_shared._privacy import scrubbed_logs
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared._retry import Retry, aretried, retried
 from ai_voice_shared.models import CustomerMetadata
-from ai_voice_shared.services._lookup_base import (
+from ai_voice_shared.services._lookup.base import (
     BaseCustomerLookupClient,
-    Done,
     LookupAttempts,
     LookupOptions,
-    Retry,
 )
 
 __all__ = ["AsyncCustomerLookupClient", "CustomerLookupClient"]
@@ -93,7 +91,7 @@ class CustomerLookupClient(BaseCustomerLookupClient):
     def _find(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         number = attempts.number
         if (cached := self._cached(number)) is not None:
-            return cached.customer
+            return cached[0]
         with self._lock:
             shared = self._inflight.get(number)
             leading = shared is None
@@ -114,38 +112,34 @@ class CustomerLookupClient(BaseCustomerLookupClient):
                 self._inflight.pop(number, None)
 
     def _fetch(self, attempts: LookupAttempts) -> CustomerMetadata | None:
-        while True:
-            params, headers, timeout = self._request(attempts)
-            request = self._http.build_request(
-                "GET", self._url, params=params, headers=headers, timeout=timeout
-            )
-            until = self._retrying.deadline_on_clock(attempts)
-            failure: Exception | None = None
-            try:
-                with deadline(until), scrubbed_logs(attempts.number):
-                    response = self._http.send(request, stream=True)
-                    try:
-                        limit, whole = self._body_limit(response)
-                        body = (
-                            read_bounded(response, limit, until=until)
-                            if whole
-                            else read_prefix(response, limit, until=until)
-                        )
-                    finally:
-                        response.close()
-            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
-                failure = exc
-            # Decided outside the except block: an error raised there would chain the failure,
-            # whose text may quote the server (and the number), into every traceback.
-            decision = (
-                self._decide(attempts, None, failure=failure)
-                if failure is not None
-                else self._decide(attempts, response, body)
-            )
-            if isinstance(decision, Done):
-                return decision.customer
-            assert isinstance(decision, Retry)
-            (self._sleep or get_clock().sleep)(decision.delay)
+        return retried(lambda: self._attempt(attempts), self._sleep)
+
+    def _attempt(self, attempts: LookupAttempts) -> CustomerMetadata | Retry | None:
+        params, headers, timeout = self._request(attempts)
+        request = self._http.build_request(
+            "GET", self._url, params=params, headers=headers, timeout=timeout
+        )
+        until = self._retrying.deadline_on_clock(attempts)
+        failure: Exception | None = None
+        try:
+            with deadline(until), scrubbed_logs(attempts.number):
+                response = self._http.send(request, stream=True)
+                try:
+                    limit, whole = self._body_limit(response)
+                    body = (
+                        read_bounded(response, limit, until=until)
+                        if whole
+                        else read_prefix(response, limit, until=until)
+                    )
+                finally:
+                    response.close()
+        except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
+            failure = exc
+        # Decided outside the except block: an error raised there would chain the failure,
+        # whose text may quote the server (and the number), into every traceback.
+        if failure is not None:
+            return self._decide(attempts, None, failure=failure)
+        return self._decide(attempts, response, body)
 
     def close(self) -> None:
         """Close the pooled connections (not those of an ``http_client`` passed in)."""
@@ -205,7 +199,7 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
     async def _find(self, attempts: LookupAttempts) -> CustomerMetadata | None:
         number = attempts.number
         if (cached := self._cached(number)) is not None:
-            return cached.customer
+            return cached[0]
         task = self._inflight.get(number)
         if task is None:
             task = asyncio.ensure_future(self._fetch_and_remember(attempts))
@@ -226,37 +220,33 @@ class AsyncCustomerLookupClient(BaseCustomerLookupClient):
         return customer
 
     async def _fetch(self, attempts: LookupAttempts) -> CustomerMetadata | None:
-        while True:
-            params, headers, timeout = self._request(attempts)
-            request = self._http.build_request(
-                "GET", self._url, params=params, headers=headers, timeout=timeout
-            )
-            until = self._retrying.deadline_on_clock(attempts)
-            failure: Exception | None = None
-            try:
-                with deadline(until), scrubbed_logs(attempts.number):
-                    response = await self._http.send(request, stream=True)
-                    try:
-                        limit, whole = self._body_limit(response)
-                        body = (
-                            await aread_bounded(response, limit, until=until)
-                            if whole
-                            else await aread_prefix(response, limit, until=until)
-                        )
-                    finally:
-                        await response.aclose()
-            except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
-                failure = exc
-            # Decided outside the except block, as in the sync twin.
-            decision = (
-                self._decide(attempts, None, failure=failure)
-                if failure is not None
-                else self._decide(attempts, response, body)
-            )
-            if isinstance(decision, Done):
-                return decision.customer
-            assert isinstance(decision, Retry)
-            await (self._sleep or get_clock().async_sleep)(decision.delay)
+        return await aretried(lambda: self._attempt(attempts), self._sleep)
+
+    async def _attempt(self, attempts: LookupAttempts) -> CustomerMetadata | Retry | None:
+        params, headers, timeout = self._request(attempts)
+        request = self._http.build_request(
+            "GET", self._url, params=params, headers=headers, timeout=timeout
+        )
+        until = self._retrying.deadline_on_clock(attempts)
+        failure: Exception | None = None
+        try:
+            with deadline(until), scrubbed_logs(attempts.number):
+                response = await self._http.send(request, stream=True)
+                try:
+                    limit, whole = self._body_limit(response)
+                    body = (
+                        await aread_bounded(response, limit, until=until)
+                        if whole
+                        else await aread_prefix(response, limit, until=until)
+                    )
+                finally:
+                    await response.aclose()
+        except (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError) as exc:
+            failure = exc
+        # Decided outside the except block, as in the sync twin.
+        if failure is not None:
+            return self._decide(attempts, None, failure=failure)
+        return self._decide(attempts, response, body)
 
     async def aclose(self) -> None:
         """Close the pooled connections (not those of an ``http_client`` passed in)."""

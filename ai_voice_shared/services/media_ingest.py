@@ -17,23 +17,20 @@ What every ``webhook-handler`` does after parsing a payload, done once with the 
 
 from __future__ import annotations
 
-import mimetypes
-import re
-from collections.abc import Callable
 from types import TracebackType
 from typing import Self
-from urllib.parse import quote
 
-from ai_voice_shared._retry import get_clock
-from ai_voice_shared.errors import MediaConflictError, MediaDownloadError, S3ObjectExistsError
+from ai_voice_shared.errors import MediaConflictError, S3ObjectExistsError
 from ai_voice_shared.models import (
     CustomerMetadata,
+    S3WriteResult,
     StoredMedia,
     TwilioMedia,
     TwilioStatusCallback,
     TwilioWebhookPayload,
 )
-from ai_voice_shared.services._twilio_media_base import media_type_of
+from ai_voice_shared.services._media.download import AsyncMediaDownload, MediaDownload
+from ai_voice_shared.services._media.naming import media_key, media_metadata
 from ai_voice_shared.services.async_s3_service import AsyncS3Service
 from ai_voice_shared.services.s3_service import S3Service
 from ai_voice_shared.services.twilio_media_client import (
@@ -41,61 +38,7 @@ from ai_voice_shared.services.twilio_media_client import (
     TwilioMediaClient,
 )
 
-__all__ = ["AsyncMediaIngest", "MediaIngest", "extension_for", "media_key", "media_metadata"]
-
-#: File extensions of the media WhatsApp and MMS carry (``mimetypes`` knows some differently).
-EXTENSIONS = {
-    "audio/ogg": "ogg",
-    "audio/opus": "opus",
-    "audio/mpeg": "mp3",
-    "audio/mp4": "m4a",
-    "audio/aac": "aac",
-    "audio/amr": "amr",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-    "image/webp": "webp",
-    "image/gif": "gif",
-    "video/mp4": "mp4",
-    "video/3gpp": "3gp",
-    "application/pdf": "pdf",
-    "text/vcard": "vcf",
-    "text/x-vcard": "vcf",
-}
-
-
-def extension_for(content_type: str) -> str:
-    """The file extension of a media type (``audio/ogg; codecs=opus`` -> ``ogg``; unknown ->
-    ``bin``)."""
-    kind = media_type_of(content_type)
-    known = EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) or "").lstrip(".")
-    return known if re.fullmatch(r"[a-z0-9]{1,8}", known) else "bin"
-
-
-def media_key(payload: TwilioWebhookPayload, index: int, media_sid: str) -> str:
-    """The S3 key of one media item (relative to ``S3_KEY_PREFIX``)."""
-    kind = payload.media[index].content_type
-    return f"{payload.account_sid}/{payload.message_sid}/{index}-{media_sid}.{extension_for(kind)}"
-
-
-def media_metadata(
-    payload: TwilioWebhookPayload,
-    index: int,
-    media_sid: str,
-    customer: CustomerMetadata | None = None,
-) -> dict[str, str]:
-    """The object metadata a parser needs; never a phone number or a profile name."""
-    metadata = {
-        "twilio-account-sid": payload.account_sid,
-        "twilio-message-sid": payload.message_sid,
-        "twilio-media-sid": media_sid,
-        "media-index": str(index),
-        "media-type": quote(payload.media[index].content_type, safe="/;= "),
-        "channel": quote(payload.channel, safe=""),
-    }
-    if customer is not None:
-        metadata["customer-id"] = quote(customer.customer_id, safe="")
-        metadata["company-id"] = quote(customer.company_id, safe="")
-    return metadata
+__all__ = ["AsyncMediaIngest", "MediaIngest"]
 
 
 class _Ingest:
@@ -142,17 +85,10 @@ class MediaIngest(_Ingest):
 
     media: TwilioMediaClient
 
-    def __init__(
-        self,
-        s3: S3Service | None = None,
-        media: TwilioMediaClient | None = None,
-        *,
-        sleep: Callable[[float], None] | None = None,
-    ) -> None:
+    def __init__(self, s3: S3Service | None = None, media: TwilioMediaClient | None = None) -> None:
         self._owns = (s3 is None, media is None)
         self.s3 = s3 if s3 is not None else S3Service()
         self.media = media if media is not None else TwilioMediaClient()
-        self._sleep = sleep
 
     def ingest(
         self, payload: TwilioWebhookPayload, *, customer: CustomerMetadata | None = None
@@ -172,24 +108,20 @@ class MediaIngest(_Ingest):
         key: str,
         customer: CustomerMetadata | None,
     ) -> StoredMedia:
-        attempts = self.media.start(item)
-        while True:
-            try:
-                with self.media.resume(attempts, item.content_type) as download:
-                    written = self.s3.upload_stream(
-                        key,
-                        download,
-                        size=download.size,
-                        content_type=download.content_type,
-                        metadata=media_metadata(payload, index, media_sid, customer),
-                        overwrite=False,
-                    )
-                break
-            except S3ObjectExistsError as exc:
-                raise self._conflict(exc, item, media_sid) from exc
-            except MediaDownloadError as error:  # a body cut off: fetch it again, from scratch
-                delay = self.media.after_cut(attempts, error)  # one budget, one deadline
-            (self._sleep or get_clock().sleep)(delay)
+        def store(download: MediaDownload) -> S3WriteResult:
+            return self.s3.upload_stream(
+                key,
+                download,
+                size=download.size,
+                content_type=download.content_type,
+                metadata=media_metadata(payload, index, media_sid, customer),
+                overwrite=False,
+            )
+
+        try:  # a body cut off is fetched again from scratch, in one budget and one deadline
+            written = self.media.download_into(item, store)
+        except S3ObjectExistsError as exc:
+            raise self._conflict(exc, item, media_sid) from exc
         assert written.size is not None
         return StoredMedia(
             index=index,
@@ -227,9 +159,7 @@ class AsyncMediaIngest(_Ingest):
     media: AsyncTwilioMediaClient
 
     def __init__(
-        self,
-        s3: AsyncS3Service | None = None,
-        media: AsyncTwilioMediaClient | None = None,
+        self, s3: AsyncS3Service | None = None, media: AsyncTwilioMediaClient | None = None
     ) -> None:
         self._owns = (s3 is None, media is None)
         self.s3 = s3 if s3 is not None else AsyncS3Service()
@@ -253,24 +183,20 @@ class AsyncMediaIngest(_Ingest):
         key: str,
         customer: CustomerMetadata | None,
     ) -> StoredMedia:
-        attempts = self.media.start(item)
-        while True:
-            try:
-                async with self.media.resume(attempts, item.content_type) as download:
-                    written = await self.s3.upload_stream(
-                        key,
-                        download,
-                        size=download.size,
-                        content_type=download.content_type,
-                        metadata=media_metadata(payload, index, media_sid, customer),
-                        overwrite=False,
-                    )
-                break
-            except S3ObjectExistsError as exc:
-                raise self._conflict(exc, item, media_sid) from exc
-            except MediaDownloadError as error:
-                delay = self.media.after_cut(attempts, error)
-            await get_clock().async_sleep(delay)
+        async def store(download: AsyncMediaDownload) -> S3WriteResult:
+            return await self.s3.upload_stream(
+                key,
+                download,
+                size=download.size,
+                content_type=download.content_type,
+                metadata=media_metadata(payload, index, media_sid, customer),
+                overwrite=False,
+            )
+
+        try:  # as in the sync twin
+            written = await self.media.download_into(item, store)
+        except S3ObjectExistsError as exc:
+            raise self._conflict(exc, item, media_sid) from exc
         assert written.size is not None
         return StoredMedia(
             index=index,

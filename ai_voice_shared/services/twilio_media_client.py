@@ -5,13 +5,14 @@ auth; Twilio answers 307 to a short-lived URL on its CDN, which is fetched witho
 Only media URLs of the configured account get credentials, the body is capped at
 ``TWILIO_MEDIA_MAX_BYTES`` and streamed, and retries, backoff, ``Retry-After`` and the total
 deadline are the library's shared machinery. The twins differ only in their I/O; the rest is
-:class:`~ai_voice_shared.services._twilio_media_base.BaseTwilioMediaClient`.
+:class:`~ai_voice_shared.services._media.base.BaseTwilioMediaClient`.
 
     with TwilioMediaClient() as media:                 # TwilioSettings() from TWILIO_* variables
         with media.open(payload.media[0]) as download:  # headers in, body not read yet
             download.content_type, download.size
             for chunk in download: ...
         media.download(payload.media[0])               # small media, as bytes
+        media.download_into(item, lambda download: s3.upload_stream(key, download))
 """
 
 from __future__ import annotations
@@ -20,113 +21,40 @@ import base64
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
 from ai_voice_shared._http import (
-    BodyTooLargeError,
-    UnsupportedEncodingError,
-    aiter_bounded,
     aread_prefix,
     async_http_transport,
     deadline,
     http_transport,
-    iter_bounded,
     read_prefix,
 )
 from ai_voice_shared._privacy import scrubbed_logs
-from ai_voice_shared._retry import get_clock
-from ai_voice_shared.errors import MediaDownloadError, TwilioMediaError
+from ai_voice_shared._retry import Retry, aretried, retried
+from ai_voice_shared.errors import MediaDownloadError
 from ai_voice_shared.models import TwilioMedia
-from ai_voice_shared.services._twilio_media_base import (
+from ai_voice_shared.services._media.base import (
     MAX_REDIRECTS,
     BaseTwilioMediaClient,
     MediaAttempts,
     excerpt_of,
 )
+from ai_voice_shared.services._media.download import AsyncMediaDownload, MediaDownload
 from ai_voice_shared.settings import TwilioSettings
 
-__all__ = ["AsyncMediaDownload", "AsyncTwilioMediaClient", "MediaDownload", "TwilioMediaClient"]
+__all__ = ["AsyncTwilioMediaClient", "TwilioMediaClient"]
+
+T = TypeVar("T")
 
 _LIMITS = httpx.Limits(max_connections=50, max_keepalive_connections=10, keepalive_expiry=30)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_FAILURES = (httpx.TransportError, BodyTooLargeError, UnsupportedEncodingError)
 
 
 def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-
-
-class _Download:
-    """What both download twins share: the media, its type and size, and error mapping."""
-
-    def __init__(
-        self,
-        client: BaseTwilioMediaClient,
-        attempts: MediaAttempts,
-        response: httpx.Response,
-        content_type: str,
-    ) -> None:
-        self._client = client
-        self._attempts = attempts
-        #: The requests of this download so far (for :meth:`resume` after a cut).
-        self.attempts = attempts
-        self._response = response
-        self.url = attempts.url
-        self.media_sid = attempts.media_sid
-        self.content_type = content_type
-        length = response.headers.get("content-length", "")
-        encoding = response.headers.get("content-encoding", "").strip().lower()
-        self.size: int | None = (
-            int(length) if length.strip().isdigit() and encoding in ("", "identity") else None
-        )
-        self.received = 0
-        self._until = client.retrying.deadline_on_clock(attempts)
-
-    def _broken(self, failure: Exception) -> TwilioMediaError:
-        if isinstance(failure, BodyTooLargeError):
-            return self._client._too_large(self._attempts, failure.seen, declared_size=False)
-        self._attempts.last = f"the body cut off after {self.received} bytes"
-        if self._client.retrying.remaining(self._attempts) <= 0:
-            return self._client._deadline(self._attempts)  # not worth fetching again now
-        error = MediaDownloadError(
-            f"The media {self.media_sid} was cut off after {self.received} bytes "
-            f"({type(failure).__name__}: {failure}); nothing of it should be kept. Downloading it "
-            "again may succeed.",
-            url=self.url,
-            media_sid=self.media_sid,
-            attempts=self._attempts.sent,
-        )
-        error.retryable = error.transient = not isinstance(failure, UnsupportedEncodingError)
-        return error
-
-
-class MediaDownload(_Download):
-    """An open download: ``content_type`` and ``size`` (``Content-Length``, or ``None``) are
-    known; iterate for the body, in chunks, capped at ``TWILIO_MEDIA_MAX_BYTES``."""
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            for chunk in iter_bounded(self._response, self._client.max_bytes, until=self._until):
-                self.received += len(chunk)
-                yield chunk
-        except _FAILURES as failure:
-            raise self._broken(failure) from failure
-
-
-class AsyncMediaDownload(_Download):
-    """The async twin of :class:`MediaDownload` (``async for chunk in download``)."""
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in aiter_bounded(
-                self._response, self._client.max_bytes, until=self._until
-            ):
-                self.received += len(chunk)
-                yield chunk
-        except _FAILURES as failure:
-            raise self._broken(failure) from failure
 
 
 class TwilioMediaClient(BaseTwilioMediaClient):
@@ -146,7 +74,7 @@ class TwilioMediaClient(BaseTwilioMediaClient):
         clock: Callable[[], float] | None = None,
         jitter: Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock, **({"jitter": jitter} if jitter else {}))
+        super().__init__(settings, clock=clock, jitter=jitter)
         self._owns_http = http_client is None
         self._http = (
             http_client
@@ -162,25 +90,12 @@ class TwilioMediaClient(BaseTwilioMediaClient):
         """Request the media (retrying failures before its body) and give the open download.
 
         ``content_type`` is the declared type when ``media`` is a bare URL; a
-        :class:`TwilioMedia` carries its own. The CDN's type must agree with it.
+        :class:`TwilioMedia` carries its own. The CDN's type must agree with it. A body cut off
+        is not fetched again here: use :meth:`download_into` for that.
         """
         declared = media.content_type if isinstance(media, TwilioMedia) else content_type
-        with self.resume(self.start(media), declared) as download:
+        with self._opened(self._start(media), declared) as download:
             yield download
-
-    @contextlib.contextmanager
-    def resume(
-        self, attempts: MediaAttempts, content_type: str | None = None
-    ) -> Iterator[MediaDownload]:
-        """:meth:`open` again after a body was cut off (:meth:`after_cut` said how long to
-        wait first): the same ``attempts`` (``download.attempts``) keep the retry budget and
-        the total deadline of the first request."""
-        response = self._answered(attempts)
-        try:
-            kind = self.check_headers(attempts, response, content_type)
-            yield MediaDownload(self, attempts, response, kind)
-        finally:
-            response.close()
 
     def stream(self, media: TwilioMedia | str) -> Iterator[bytes]:
         """The media's bytes in chunks (no retry once the first chunk is out)."""
@@ -190,43 +105,66 @@ class TwilioMediaClient(BaseTwilioMediaClient):
     def download(self, media: TwilioMedia | str) -> bytes:
         """The whole media in memory (it is capped); a body cut off is fetched again, within
         the retry budget and total deadline of the whole call."""
-        declared = media.content_type if isinstance(media, TwilioMedia) else None
-        attempts = self.start(media)
-        while True:
-            try:
-                with self.resume(attempts, declared) as download:
-                    return b"".join(download)
-            except MediaDownloadError as error:
-                delay = self.after_cut(attempts, error)
-            (self._sleep or get_clock().sleep)(delay)
+        return self.download_into(media, b"".join)
 
-    def _answered(self, attempts: MediaAttempts) -> httpx.Response:
-        """The 200 at the end of the redirects, after retries; anything else raises."""
-        while True:
+    def download_into(
+        self,
+        media: TwilioMedia | str,
+        sink: Callable[[MediaDownload], T],
+        *,
+        content_type: str | None = None,
+    ) -> T:
+        """Open the media and give the open download to ``sink`` (which stores its chunks
+        elsewhere: ``lambda d: s3.upload_stream(key, d, size=d.size)``); return what it returns.
+
+        A body cut off is fetched again and ``sink`` called again from the start, within the
+        retry budget and total deadline of the whole call, so ``sink`` must keep nothing of a
+        download that raised (an S3 upload aborts). Other errors propagate at once.
+        """
+        declared = media.content_type if isinstance(media, TwilioMedia) else content_type
+        attempts = self._start(media)
+
+        def attempt() -> T | Retry:
             try:
-                response = self._fetch(attempts)
-            except httpx.TransportError as failure:
-                delay = self.after_failure(attempts, failure)
-            else:
-                if response.status_code == 200:
-                    return response
-                try:
-                    with contextlib.closing(response):
-                        until = self.retrying.deadline_on_clock(attempts)
-                        excerpt = excerpt_of(read_prefix(response, 2048, until=until))
-                except httpx.TransportError as failure:  # an error body past the deadline
-                    delay = self.after_failure(attempts, failure)
-                else:
-                    delay = self.after_status(attempts, response, excerpt)
-            (self._sleep or get_clock().sleep)(delay)
+                with self._opened(attempts, declared) as download:
+                    return sink(download)
+            except MediaDownloadError as error:
+                return self._after_cut(attempts, error)
+
+        return retried(attempt, self._sleep)
+
+    @contextlib.contextmanager
+    def _opened(self, attempts: MediaAttempts, content_type: str | None) -> Iterator[MediaDownload]:
+        response = retried(lambda: self._answer(attempts), self._sleep)
+        try:
+            kind = self._check_headers(attempts, response, content_type)
+            yield MediaDownload(self, attempts, response, kind)
+        finally:
+            response.close()
+
+    def _answer(self, attempts: MediaAttempts) -> httpx.Response | Retry:
+        """One attempt: the 200 at the end of the redirects, a :class:`Retry`, or raise."""
+        try:
+            response = self._fetch(attempts)
+        except httpx.TransportError as failure:
+            return self._after_failure(attempts, failure)
+        if response.status_code == 200:
+            return response
+        try:
+            with contextlib.closing(response):
+                until = self._retrying.deadline_on_clock(attempts)
+                excerpt = excerpt_of(read_prefix(response, 2048, until=until))
+        except httpx.TransportError as failure:  # an error body past the deadline
+            return self._after_failure(attempts, failure)
+        return self._after_status(attempts, response, excerpt)
 
     def _fetch(self, attempts: MediaAttempts) -> httpx.Response:
         attempts.sent += 1
         url = attempts.url
-        until = self.retrying.deadline_on_clock(attempts)
+        until = self._retrying.deadline_on_clock(attempts)
         for hop in range(MAX_REDIRECTS + 1):
             request = self._http.build_request(
-                "GET", url, headers=self.headers(attempts), timeout=self.timeout(attempts)
+                "GET", url, headers=self._headers(attempts), timeout=self._timeout(attempts)
             )
             if hop == 0:  # credentials go to the trusted media URL only, never to a redirect
                 request.headers["Authorization"] = _basic(*self._auth)
@@ -240,7 +178,7 @@ class TwilioMediaClient(BaseTwilioMediaClient):
             if response.status_code not in _REDIRECTS:
                 return response
             with contextlib.closing(response):
-                url = self.redirect_target(attempts, response)
+                url = self._redirect_target(attempts, response)
         raise self._failed(attempts, response, f"it redirected more than {MAX_REDIRECTS} times")
 
     def close(self) -> None:
@@ -273,7 +211,7 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
         clock: Callable[[], float] | None = None,
         jitter: Callable[[], float] | None = None,
     ) -> None:
-        super().__init__(settings, clock=clock, **({"jitter": jitter} if jitter else {}))
+        super().__init__(settings, clock=clock, jitter=jitter)
         self._owns_http = http_client is None
         self._http = (
             http_client
@@ -288,20 +226,8 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
     ) -> AsyncIterator[AsyncMediaDownload]:
         """Request the media (retrying failures before its body) and give the open download."""
         declared = media.content_type if isinstance(media, TwilioMedia) else content_type
-        async with self.resume(self.start(media), declared) as download:
+        async with self._opened(self._start(media), declared) as download:
             yield download
-
-    @contextlib.asynccontextmanager
-    async def resume(
-        self, attempts: MediaAttempts, content_type: str | None = None
-    ) -> AsyncIterator[AsyncMediaDownload]:
-        """The async twin of :meth:`TwilioMediaClient.resume`."""
-        response = await self._answered(attempts)
-        try:
-            kind = self.check_headers(attempts, response, content_type)
-            yield AsyncMediaDownload(self, attempts, response, kind)
-        finally:
-            await response.aclose()
 
     async def stream(self, media: TwilioMedia | str) -> AsyncIterator[bytes]:
         """The media's bytes in chunks (no retry once the first chunk is out)."""
@@ -312,43 +238,67 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
     async def download(self, media: TwilioMedia | str) -> bytes:
         """The whole media in memory (it is capped); a body cut off is fetched again, within
         the retry budget and total deadline of the whole call."""
-        declared = media.content_type if isinstance(media, TwilioMedia) else None
-        attempts = self.start(media)
-        while True:
-            try:
-                async with self.resume(attempts, declared) as download:
-                    return b"".join([chunk async for chunk in download])
-            except MediaDownloadError as error:
-                delay = self.after_cut(attempts, error)
-            await (self._sleep or get_clock().async_sleep)(delay)
 
-    async def _answered(self, attempts: MediaAttempts) -> httpx.Response:
-        while True:
+        async def whole(download: AsyncMediaDownload) -> bytes:
+            return b"".join([chunk async for chunk in download])
+
+        return await self.download_into(media, whole)
+
+    async def download_into(
+        self,
+        media: TwilioMedia | str,
+        sink: Callable[[AsyncMediaDownload], Awaitable[T]],
+        *,
+        content_type: str | None = None,
+    ) -> T:
+        """The async twin of :meth:`TwilioMediaClient.download_into` (``sink`` is awaited)."""
+        declared = media.content_type if isinstance(media, TwilioMedia) else content_type
+        attempts = self._start(media)
+
+        async def attempt() -> T | Retry:
             try:
-                response = await self._fetch(attempts)
-            except httpx.TransportError as failure:
-                delay = self.after_failure(attempts, failure)
-            else:
-                if response.status_code == 200:
-                    return response
-                try:
-                    until = self.retrying.deadline_on_clock(attempts)
-                    excerpt = excerpt_of(await aread_prefix(response, 2048, until=until))
-                except httpx.TransportError as failure:  # an error body past the deadline
-                    delay = self.after_failure(attempts, failure)
-                else:
-                    delay = self.after_status(attempts, response, excerpt)
-                finally:
-                    await response.aclose()
-            await (self._sleep or get_clock().async_sleep)(delay)
+                async with self._opened(attempts, declared) as download:
+                    return await sink(download)
+            except MediaDownloadError as error:
+                return self._after_cut(attempts, error)
+
+        return await aretried(attempt, self._sleep)
+
+    @contextlib.asynccontextmanager
+    async def _opened(
+        self, attempts: MediaAttempts, content_type: str | None
+    ) -> AsyncIterator[AsyncMediaDownload]:
+        response = await aretried(lambda: self._answer(attempts), self._sleep)
+        try:
+            kind = self._check_headers(attempts, response, content_type)
+            yield AsyncMediaDownload(self, attempts, response, kind)
+        finally:
+            await response.aclose()
+
+    async def _answer(self, attempts: MediaAttempts) -> httpx.Response | Retry:
+        """One attempt: the 200 at the end of the redirects, a :class:`Retry`, or raise."""
+        try:
+            response = await self._fetch(attempts)
+        except httpx.TransportError as failure:
+            return self._after_failure(attempts, failure)
+        if response.status_code == 200:
+            return response
+        try:
+            until = self._retrying.deadline_on_clock(attempts)
+            excerpt = excerpt_of(await aread_prefix(response, 2048, until=until))
+        except httpx.TransportError as failure:  # an error body past the deadline
+            return self._after_failure(attempts, failure)
+        finally:
+            await response.aclose()
+        return self._after_status(attempts, response, excerpt)
 
     async def _fetch(self, attempts: MediaAttempts) -> httpx.Response:
         attempts.sent += 1
         url = attempts.url
-        until = self.retrying.deadline_on_clock(attempts)
+        until = self._retrying.deadline_on_clock(attempts)
         for hop in range(MAX_REDIRECTS + 1):
             request = self._http.build_request(
-                "GET", url, headers=self.headers(attempts), timeout=self.timeout(attempts)
+                "GET", url, headers=self._headers(attempts), timeout=self._timeout(attempts)
             )
             if hop == 0:
                 request.headers["Authorization"] = _basic(*self._auth)
@@ -360,7 +310,7 @@ class AsyncTwilioMediaClient(BaseTwilioMediaClient):
             if response.status_code not in _REDIRECTS:
                 return response
             try:
-                url = self.redirect_target(attempts, response)
+                url = self._redirect_target(attempts, response)
             finally:
                 await response.aclose()
         raise self._failed(attempts, response, f"it redirected more than {MAX_REDIRECTS} times")

@@ -101,3 +101,21 @@ def test_the_kit_reaches_the_runtime_only_through_public_modules_and_the_hooks()
                 and any(part.startswith("_") for part in name.split(".")[1:])
             ]
     assert private == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "ai_voice_shared.services.async_s3_service",
+        "ai_voice_shared.services.customer_lookup_client",
+        "ai_voice_shared.services.media_ingest",
+        "ai_voice_shared.services.s3_service",
+        "ai_voice_shared.services.twilio_media_client",
+    ],
+)
+def test_a_services_module_exports_only_what_the_top_level_exports(module: str) -> None:
+    import ai_voice_shared
+
+    exported = set(importlib.import_module(module).__all__)
+
+    assert exported - set(ai_voice_shared.__all__) == set()

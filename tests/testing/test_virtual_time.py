@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared._clock import get_clock
 from ai_voice_shared_testing import VirtualTime
 
 

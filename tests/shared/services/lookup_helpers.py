@@ -13,7 +13,7 @@ from typing import Self
 
 import httpx
 
-from ai_voice_shared._retry import get_clock
+from ai_voice_shared._clock import get_clock
 
 BASE_URL = "http://customer-lookup.test"
 PHONE = "+15555550100"

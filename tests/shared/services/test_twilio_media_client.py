@@ -316,7 +316,7 @@ class SlowBody(httpx.SyncByteStream, httpx.AsyncByteStream):
         self.every = every
 
     def __iter__(self) -> Iterator[bytes]:
-        from ai_voice_shared._retry import get_clock
+        from ai_voice_shared._clock import get_clock
 
         for _ in range(self.size):
             get_clock().sleep(self.every)

@@ -17,7 +17,6 @@ The threat model, in three lines:
 from __future__ import annotations
 
 import logging
-import random
 import re
 from collections.abc import Callable
 from typing import Final
@@ -28,7 +27,7 @@ from pydantic import SecretStr
 
 from ai_voice_shared._hosts import is_local_host
 from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
-from ai_voice_shared._retry import Attempts, Retrying, is_retried_status
+from ai_voice_shared._retry import Attempts, Retry, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
 from ai_voice_shared.errors import (
     ConfigurationError,
@@ -80,7 +79,7 @@ class BaseTwilioMediaClient:
         settings: TwilioSettings | None = None,
         *,
         clock: Callable[[], float] | None = None,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings if settings is not None else TwilioSettings()
         account = self.settings.account_sid
@@ -94,13 +93,13 @@ class BaseTwilioMediaClient:
         api = urlsplit(self.settings.api_base_url)
         self._api_scheme = api.scheme
         self._api_netloc = api.netloc.lower()
-        self.retrying = Retrying(
+        self._retrying = Retrying(
             max_retries=self.settings.max_retries,
             total_timeout=self.settings.total_timeout_seconds,
             clock=clock,
             jitter=jitter,
         )
-        self.max_bytes = self.settings.media_max_bytes
+        self._max_bytes = self.settings.media_max_bytes
         self._closed = False
 
     def __repr__(self) -> str:
@@ -170,7 +169,7 @@ class BaseTwilioMediaClient:
             return f"it belongs to account {match.group('account')}, not {self.account_sid}"
         return None
 
-    def redirect_target(self, attempts: MediaAttempts, response: httpx.Response) -> str:
+    def _redirect_target(self, attempts: MediaAttempts, response: httpx.Response) -> str:
         """Where a redirect may go (never with credentials), or :class:`MediaDownloadError`."""
         location = response.headers.get("location")
         if not location:
@@ -193,17 +192,17 @@ class BaseTwilioMediaClient:
             )
         return str(target)
 
-    def headers(self, attempts: MediaAttempts) -> dict[str, str]:
+    def _headers(self, attempts: MediaAttempts) -> dict[str, str]:
         """Headers of every request of an attempt (no credentials: auth is added per hop)."""
         return {
             "User-Agent": f"ai-voice-shared/{__version__}",
             **IDENTITY,
         }
 
-    def timeout(self, attempts: MediaAttempts) -> httpx.Timeout:
-        remaining = self.retrying.remaining(attempts)
+    def _timeout(self, attempts: MediaAttempts) -> httpx.Timeout:
+        remaining = self._retrying.remaining(attempts)
         if remaining <= 0:
-            raise self._deadline(attempts)
+            raise self._deadline_error(attempts)
         return httpx.Timeout(
             min(self.settings.timeout_seconds, remaining),
             connect=min(self.settings.connect_timeout_seconds, remaining),
@@ -211,16 +210,16 @@ class BaseTwilioMediaClient:
 
     # -- decisions ------------------------------------------------------------------------------
 
-    def start(self, media: TwilioMedia | str) -> MediaAttempts:
+    def _start(self, media: TwilioMedia | str) -> MediaAttempts:
         if self._closed:
             raise TwilioMediaError(
                 f"This {type(self).__name__} is closed: create a new client (or keep it open for "
                 "the life of the service, as it pools connections)."
             )
         url, media_sid = self.trusted_url(media)
-        return MediaAttempts(url, media_sid, self.retrying.start().deadline)
+        return MediaAttempts(url, media_sid, self._retrying.start().deadline)
 
-    def check_headers(
+    def _check_headers(
         self, attempts: MediaAttempts, response: httpx.Response, declared: str | None
     ) -> str:
         """Accept a 200 (size from ``Content-Length``, type against the declared one); return
@@ -229,7 +228,7 @@ class BaseTwilioMediaClient:
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if length.strip().isdigit() and encoding in ("", "identity"):
             size = int(length)
-            if size > self.max_bytes:
+            if size > self._max_bytes:
                 raise self._too_large(attempts, size, declared_size=True)
         sent = media_type_of(response.headers.get("content-type"))
         if declared is not None and sent not in _UNTYPED and sent != media_type_of(declared):
@@ -244,26 +243,28 @@ class BaseTwilioMediaClient:
             )
         return declared if declared is not None else (response.headers.get("content-type") or "")
 
-    def after_status(
+    def _after_status(
         self, attempts: MediaAttempts, response: httpx.Response, excerpt: str
-    ) -> float:
-        """A non-200 final answer: the delay before a retry, or raise."""
+    ) -> Retry:
+        """A non-200 final answer: a :class:`Retry`, or raise."""
         status = response.status_code
         attempts.last = f"HTTP {status}"
-        if is_retried_status(status) and self.retrying.retries_left(attempts):
-            return self._retry(attempts, self.retrying.delay(attempts, response.headers))
-        raise self._failed(attempts, response, f"it answered HTTP {status}: {excerpt!r}")
+        return self._retrying.decide(
+            attempts,
+            self,
+            lambda: self._failed(attempts, response, f"it answered HTTP {status}: {excerpt!r}"),
+            retried=is_retried_status(status),
+            headers=response.headers,
+        )
 
-    def after_cut(self, attempts: MediaAttempts, error: MediaDownloadError) -> float:
-        """A body cut off (``error``, from iterating a download): the delay before fetching it
-        again, within the same retry budget and total deadline as the requests before it;
-        re-raises ``error`` when it may not be fetched again."""
-        if not error.retryable or not self.retrying.retries_left(attempts):
-            raise error
-        return self._retry(attempts, self.retrying.delay(attempts))
+    def _after_cut(self, attempts: MediaAttempts, error: MediaDownloadError) -> Retry:
+        """A download that failed (``error``, from opening or iterating it): a :class:`Retry`
+        when its body was cut off and may be fetched again, within the same retry budget and
+        total deadline as the requests before it; else re-raise ``error``."""
+        return self._retrying.decide(attempts, self, lambda: error, retried=error.retryable)
 
-    def after_failure(self, attempts: MediaAttempts, failure: Exception) -> float:
-        """A transport failure (or a body cut off): the delay before a retry, or raise."""
+    def _after_failure(self, attempts: MediaAttempts, failure: Exception) -> Retry:
+        """A transport failure: a :class:`Retry`, or raise."""
         if isinstance(failure, BodyTooLargeError):
             raise self._too_large(attempts, failure.seen, declared_size=failure.declared)
         if isinstance(failure, UnsupportedEncodingError):
@@ -275,13 +276,15 @@ class BaseTwilioMediaClient:
             )
         name = type(failure).__name__
         attempts.last = f"{name}: {failure}" if str(failure) else name
-        if self.retrying.retries_left(attempts):
-            return self._retry(attempts, self.retrying.delay(attempts))
-        raise self._transport(attempts, failure)
+        return self._retrying.decide(
+            attempts,
+            self,
+            lambda: self._transport(attempts, failure),
+            timed_out=isinstance(failure, httpx.TimeoutException),
+        )
 
-    def _retry(self, attempts: MediaAttempts, delay: float) -> float:
-        if not self.retrying.fits(attempts, delay):
-            raise self._deadline(attempts, waiting=delay)
+    def _log_retry(self, attempts: MediaAttempts, delay: float) -> None:
+        """Log a retry (the retry core's callback)."""
         logger.warning(
             "twilio media %s: attempt %d got %s; retrying in %.2f s",
             attempts.media_sid,
@@ -289,7 +292,6 @@ class BaseTwilioMediaClient:
             attempts.last,
             delay,
         )
-        return delay
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -299,7 +301,7 @@ class BaseTwilioMediaClient:
         how = "is" if declared_size else "ran past"
         return MediaTooLargeError(
             f"The media {attempts.media_sid} {how} {size} bytes, more than TWILIO_MEDIA_MAX_BYTES "
-            f"({self.max_bytes}); nothing of it was kept. WhatsApp media is at most 16 MB; "
+            f"({self._max_bytes}); nothing of it was kept. WhatsApp media is at most 16 MB; "
             "raise the setting if your channel sends larger files.",
             url=attempts.url,
             media_sid=attempts.media_sid,
@@ -359,9 +361,10 @@ class BaseTwilioMediaClient:
         error.transient = True
         return error
 
-    def _deadline(
+    def _deadline_error(
         self, attempts: MediaAttempts, *, waiting: float | None = None
     ) -> MediaDownloadError:
+        """The error for a download whose total deadline passed (the retry core's callback)."""
         total = self.settings.total_timeout_seconds
         why = (
             f"the next retry, {waiting:.2f} s away, would pass it"

@@ -22,7 +22,7 @@ from pydantic import SecretStr, ValidationError
 
 from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
 from ai_voice_shared._privacy import mask_number_in, mask_numbers_in
-from ai_voice_shared._retry import Attempts, Retrying, is_retried_status
+from ai_voice_shared._retry import Attempts, Retry, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
 from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE
 from ai_voice_shared.errors import (
@@ -45,10 +45,8 @@ __all__ = [
     "LOOKUP_PATH",
     "MAX_BODY_BYTES",
     "BaseCustomerLookupClient",
-    "Done",
     "LookupAttempts",
     "LookupOptions",
-    "Retry",
 ]
 
 logger = logging.getLogger("ai_voice_shared.customer_lookup")
@@ -95,26 +93,6 @@ class LookupOptions(TypedDict, total=False):
     cache_max_size: int
     clock: Callable[[], float]
     jitter: Callable[[], float]
-
-
-# Plain slotted classes rather than dataclasses: defining three dataclasses costs ~1.3 ms at
-# import, a tenth of this package's whole import budget (benchmarks/import_cost.py).
-class Done:
-    """The lookup is over: ``customer``, or ``None`` for not found."""
-
-    __slots__ = ("customer",)
-
-    def __init__(self, customer: CustomerMetadata | None) -> None:
-        self.customer = customer
-
-
-class Retry:
-    """Send the request again after ``delay`` seconds."""
-
-    __slots__ = ("delay",)
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
 
 
 class LookupAttempts(Attempts):
@@ -197,15 +175,16 @@ class BaseCustomerLookupClient:
 
     # -- caching --------------------------------------------------------------------------------
 
-    def _cached(self, number: str) -> Done | None:
-        """The cached answer for ``number`` (a customer, or a recent not-found), if any."""
+    def _cached(self, number: str) -> tuple[CustomerMetadata | None] | None:
+        """The cached answer for ``number`` (a customer, or ``None`` for a recent not-found),
+        in a 1-tuple; ``None`` when nothing is cached."""
         with self._lock:
             if self._hits is not None and (hit := self._hits.get(number)) is not None:
                 logger.debug("customer lookup %s: cache hit", mask_phone_number(number))
-                return Done(hit)
+                return (hit,)
             if self._misses is not None and number in self._misses:
                 logger.debug("customer lookup %s: cached not-found", mask_phone_number(number))
-                return Done(None)
+                return (None,)
         return None
 
     def _remember(self, number: str, customer: CustomerMetadata | None) -> None:
@@ -283,9 +262,9 @@ class BaseCustomerLookupClient:
         response: httpx.Response | None,
         body: bytes = b"",
         failure: Exception | None = None,
-    ) -> Done | Retry:
-        """What to do after an attempt: finish, retry after a delay, or raise."""
-        retrying = self._retrying
+    ) -> CustomerMetadata | Retry | None:
+        """What to do after an attempt: the customer (``None``: not found), a :class:`Retry`,
+        or raise."""
         if response is None:
             assert failure is not None
             if isinstance(failure, BodyTooLargeError | UnsupportedEncodingError):
@@ -296,30 +275,34 @@ class BaseCustomerLookupClient:
             # echoing the number): it goes into log lines and errors, so the number is masked.
             said = mask_number_in(str(failure), attempts.number)
             attempts.last = f"{name}: {said}" if said else name
-            if isinstance(failure, httpx.TimeoutException) and retrying.remaining(attempts) <= 0:
-                raise self._deadline_error(attempts)
-            if retrying.retries_left(attempts):
-                return self._retry(attempts, retrying.delay(attempts))
-            raise self._transport_error(attempts, failure)
+            return self._retrying.decide(
+                attempts,
+                self,
+                lambda: self._transport_error(attempts, failure),
+                timed_out=isinstance(failure, httpx.TimeoutException),
+            )
         status = response.status_code
         attempts.last = f"HTTP {status}"
         if status == 200:
-            return Done(self._customer(attempts, response, body))
+            return self._customer(attempts, response, body)
         if status == 404:
             if self._contract_not_found(body):
-                return Done(None)
+                return None
             raise self._status_error(
                 attempts, response, body, "which is not the contract's not-found answer"
             )
-        if is_retried_status(status):
-            if retrying.retries_left(attempts):
-                return self._retry(attempts, retrying.delay(attempts, response.headers))
-            raise self._status_error(attempts, response, body, "after retrying")
-        raise self._status_error(attempts, response, body, "not retried (a client error)")
+        retried = is_retried_status(status)
+        how = "after retrying" if retried else "not retried (a client error)"
+        return self._retrying.decide(
+            attempts,
+            self,
+            lambda: self._status_error(attempts, response, body, how),
+            retried=retried,
+            headers=response.headers,
+        )
 
-    def _retry(self, attempts: LookupAttempts, delay: float) -> Retry:
-        if not self._retrying.fits(attempts, delay):
-            raise self._deadline_error(attempts, waiting=delay)
+    def _log_retry(self, attempts: LookupAttempts, delay: float) -> None:
+        """Log a retry (the retry core's callback)."""
         logger.warning(
             "customer lookup %s: attempt %d got %s; retrying in %.2f s (request id %s)",
             mask_phone_number(attempts.number),
@@ -328,7 +311,6 @@ class BaseCustomerLookupClient:
             delay,
             attempts.request_id,
         )
-        return Retry(delay)
 
     # -- mapping --------------------------------------------------------------------------------
 
@@ -474,6 +456,7 @@ class BaseCustomerLookupClient:
     def _deadline_error(
         self, attempts: LookupAttempts, *, waiting: float | None = None
     ) -> CustomerLookupTimeoutError:
+        """The error for a lookup whose total deadline passed (the retry core's callback)."""
         total = self.settings.total_timeout_seconds
         why = (
             f"the next retry, {waiting:.2f} s away, would pass it"
