@@ -28,7 +28,7 @@ from ai_voice_shared._face import lazy_face
 if TYPE_CHECKING:
     from ai_voice_shared._clock import Clock, get_clock, set_clock
     from ai_voice_shared._form import form_pairs
-    from ai_voice_shared._http import deadline_remaining
+    from ai_voice_shared._http.deadline import deadline_remaining
     from ai_voice_shared.services._s3.client import build_s3_client
 
 __all__ = [
@@ -45,7 +45,7 @@ __getattr__, __dir__ = lazy_face(
     __name__,
     {
         "._form": ["form_pairs"],
-        "._http": ["deadline_remaining"],
+        "._http.deadline": ["deadline_remaining"],
         "._clock": ["Clock", "get_clock", "set_clock"],
         ".services._s3.client": ["build_s3_client"],
     },

@@ -11,13 +11,8 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ai_voice_shared.models._form_model import (
-    TwilioFormModel,
-    WireInt,
-    blank_to_none,
-    describe_pattern,
-    parse_json_text,
-)
+from ai_voice_shared.models._form_model import TwilioFormModel, describe_pattern
+from ai_voice_shared.models._wire import WireInt, blank_to_none, parse_json_text
 
 __all__ = ["MessageStatus", "TwilioMedia", "TwilioStatusCallback", "TwilioWebhookPayload"]
 

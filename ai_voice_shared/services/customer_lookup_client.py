@@ -19,18 +19,17 @@ from typing import Self
 import httpx
 from typing_extensions import Unpack
 
-from ai_voice_shared._http import (
+from ai_voice_shared._http.bodies import (
     BodyTooLargeError,
     UnsupportedEncodingError,
     aread_bounded,
     aread_prefix,
-    async_http_transport,
-    deadline,
-    http_transport,
     read_bounded,
     read_prefix,
 )
-from ai_voice_shared._privacy import scrubbed_logs
+from ai_voice_shared._http.deadline import deadline
+from ai_voice_shared._http.transports import async_http_transport, http_transport
+from ai_voice_shared._privacy.logs import scrubbed_logs
 from ai_voice_shared._retry import Retry, aretried, retried
 from ai_voice_shared.models import CustomerMetadata
 from ai_voice_shared.services._lookup.base import (

@@ -57,7 +57,8 @@ from ai_voice_shared.services._s3.integrity import crc32_of_stream
 from ai_voice_shared.services._s3.keys import validate_key
 from ai_voice_shared.services._s3.store import Store
 from ai_voice_shared.services._s3.upload import Chunk, stream_part_size
-from ai_voice_shared.settings import MAX_PRESIGNED_URL_EXPIRY_SECONDS, S3Settings
+from ai_voice_shared.settings import S3Settings
+from ai_voice_shared.settings._s3 import MAX_PRESIGNED_URL_EXPIRY_SECONDS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -25,14 +25,10 @@ from typing import Self, TypeVar
 
 import httpx
 
-from ai_voice_shared._http import (
-    aread_prefix,
-    async_http_transport,
-    deadline,
-    http_transport,
-    read_prefix,
-)
-from ai_voice_shared._privacy import scrubbed_logs
+from ai_voice_shared._http.bodies import aread_prefix, read_prefix
+from ai_voice_shared._http.deadline import deadline
+from ai_voice_shared._http.transports import async_http_transport, http_transport
+from ai_voice_shared._privacy.logs import scrubbed_logs
 from ai_voice_shared._retry import Retry, aretried, retried
 from ai_voice_shared.errors import MediaDownloadError
 from ai_voice_shared.models import TwilioMedia

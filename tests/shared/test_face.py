@@ -17,6 +17,7 @@ FACES = [
     "ai_voice_shared",
     "ai_voice_shared.hooks",
     "ai_voice_shared.models",
+    "ai_voice_shared.settings",
     "ai_voice_shared_testing",
 ]
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from ai_voice_shared._http import aread_prefix, read_prefix
+from ai_voice_shared._http.bodies import aread_prefix, read_prefix
 from ai_voice_shared_testing import VirtualTime
 
 

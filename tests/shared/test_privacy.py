@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from ai_voice_shared._privacy import _hide_queries, mask_number_in, scrubbed_logs
+from ai_voice_shared._privacy.logs import _hide_queries, scrubbed_logs
+from ai_voice_shared._privacy.masking import mask_number_in
 
 PHONE = "+15555550100"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from ai_voice_shared import ConfigurationError, CustomerLookupSettings, S3Settings
-from ai_voice_shared.settings import TwilioSettings, validate_bucket_name
+from ai_voice_shared.settings import TwilioSettings
+from ai_voice_shared.settings._s3 import validate_bucket_name
 
 VARIABLES = [
     "S3_BUCKET_NAME",

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
-from ai_voice_shared._privacy import mask_number_in, mask_numbers_in
+from ai_voice_shared._http.bodies import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
+from ai_voice_shared._privacy.masking import mask_number_in, mask_numbers_in
 from ai_voice_shared._retry import Attempts, Retry, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
 from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE

@@ -26,7 +26,7 @@ import httpx
 from pydantic import SecretStr
 
 from ai_voice_shared._hosts import is_local_host
-from ai_voice_shared._http import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
+from ai_voice_shared._http.bodies import IDENTITY, BodyTooLargeError, UnsupportedEncodingError
 from ai_voice_shared._retry import Attempts, Retry, Retrying, is_retried_status
 from ai_voice_shared._version import __version__
 from ai_voice_shared.errors import (

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from ai_voice_shared._http import (
+from ai_voice_shared._http.bodies import (
     BodyTooLargeError,
     UnsupportedEncodingError,
     aiter_bounded,

@@ -1,22 +1,14 @@
-"""HTTP machinery every httpx client of the library shares: hard deadlines and bounded bodies.
+"""Response bodies read within a size limit and a deadline, decoded as the server declared.
 
-httpx's timeouts apply to each socket operation: a server that sends one byte every half second
-never trips a 1 s read timeout, and holds a request for as long as it likes. And httpx reads and
-decompresses whatever a server sends. Two guards close both holes:
-
-- :func:`deadline` bounds every socket operation made inside it (connect, TLS, write, each read)
-  by the time left before a deadline, on the transports built by :func:`http_transport` and
-  :func:`async_http_transport`. Past it, the next operation times out at once.
-- :func:`iter_bounded` / :func:`aiter_bounded` stream a response body, decoded as the server
-  declared it (identity, gzip, deflate), and stop with :class:`BodyTooLargeError` as soon as the
-  decoded size passes a limit. The compressed input is inflated in bounded steps, so a
-  "zip bomb" costs no more memory than an honest body of the limit's size.
+:func:`iter_bounded` / :func:`aiter_bounded` stream a body, decoded as declared (identity,
+gzip, deflate), and stop with :class:`BodyTooLargeError` as soon as the decoded size passes a
+limit. The compressed input is inflated in bounded steps, so a "zip bomb" costs no more memory
+than an honest body of the limit's size.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
@@ -24,6 +16,7 @@ from typing import Any, Final
 import httpx
 
 from ai_voice_shared._clock import get_clock
+from ai_voice_shared._http.deadline import deadline
 
 __all__ = [
     "IDENTITY",
@@ -32,10 +25,6 @@ __all__ = [
     "aiter_bounded",
     "aread_bounded",
     "aread_prefix",
-    "async_http_transport",
-    "deadline",
-    "deadline_remaining",
-    "http_transport",
     "iter_bounded",
     "read_bounded",
     "read_prefix",
@@ -47,45 +36,6 @@ IDENTITY: Final = {"Accept-Encoding": "identity"}
 #: compressed body never costs more than this much memory between two size checks.
 _STEP: Final = 16 * 1024
 _OUT: Final = 64 * 1024
-
-_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "ai_voice_shared_deadline", default=None
-)
-
-
-@contextlib.contextmanager
-def deadline(at: float) -> Iterator[None]:
-    """Bound every socket operation inside by the time left before ``at`` (on the clock of
-    :func:`ai_voice_shared._retry.get_clock`), on transports of this module."""
-    token = _DEADLINE.set(at)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
-
-
-def deadline_remaining() -> float | None:
-    """Seconds left before the innermost :func:`deadline` (``None`` outside one)."""
-    at = _DEADLINE.get()
-    return None if at is None else at - get_clock().monotonic()
-
-
-def http_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """An httpx transport whose socket operations honour :func:`deadline`."""
-    from ai_voice_shared._http_guard import Backend, guard  # httpcore: imported when needed
-
-    transport = httpx.HTTPTransport(limits=limits)
-    guard(getattr(transport, "_pool", None), Backend)
-    return transport
-
-
-def async_http_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """The async twin of :func:`http_transport`."""
-    from ai_voice_shared._http_guard import AsyncBackend, guard
-
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    guard(getattr(transport, "_pool", None), AsyncBackend)
-    return transport
 
 
 class BodyTooLargeError(Exception):

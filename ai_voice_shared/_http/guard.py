@@ -1,6 +1,5 @@
-"""The deadline guard of :mod:`ai_voice_shared._http`'s transports: httpcore's network
-backend and streams, each socket operation bounded by the time left before the deadline of
-:func:`ai_voice_shared._http.deadline`.
+"""The deadline guard of :mod:`.transports`: httpcore's network backend and streams, each
+socket operation bounded by the time left before the deadline of :func:`.deadline.deadline`.
 
 Kept apart so that importing the library does not import httpcore (about 20 ms, most of the
 import-cost budget): it is imported with the first client's transport.
@@ -14,13 +13,13 @@ from typing import Any
 import httpcore
 
 from ai_voice_shared._clock import get_clock
-from ai_voice_shared._http import _DEADLINE
+from ai_voice_shared._http.deadline import current_deadline
 
 __all__ = ["AsyncBackend", "Backend", "guard"]
 
 
 def _bounded(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
-    at = _DEADLINE.get()
+    at = current_deadline()
     if at is None:
         return timeout
     remaining = at - get_clock().monotonic()
