@@ -16,7 +16,15 @@ from ai_voice_shared._face import lazy_face
 from ai_voice_shared._version import __version__
 
 if TYPE_CHECKING:
-    from ai_voice_shared.deliveries import DeliveryGuard
+    from ai_voice_shared.deliveries import (
+        DeliveryClaim,
+        DeliveryGuard,
+        DeliveryStore,
+        MemoryDeliveryStore,
+        RedisDeliveryStore,
+        S3DeliveryStore,
+        delivery_store,
+    )
     from ai_voice_shared.errors import (
         AiVoiceSharedError,
         ConfigurationError,
@@ -26,7 +34,11 @@ if TYPE_CHECKING:
         CustomerLookupStatusError,
         CustomerLookupTimeoutError,
         CustomerNotFoundError,
+        DeliveryConflictError,
+        DeliveryError,
         DeliveryInProgressError,
+        DeliveryLeaseLostError,
+        DeliveryStoreError,
         InvalidPhoneNumberError,
         InvalidS3KeyError,
         InvalidTwilioPayloadError,
@@ -70,7 +82,12 @@ if TYPE_CHECKING:
         AsyncTwilioMediaClient,
         TwilioMediaClient,
     )
-    from ai_voice_shared.settings import CustomerLookupSettings, S3Settings, TwilioSettings
+    from ai_voice_shared.settings import (
+        CustomerLookupSettings,
+        DeliverySettings,
+        S3Settings,
+        TwilioSettings,
+    )
     from ai_voice_shared.twilio_signature import TwilioRequestValidator
     from ai_voice_shared.twiml import messaging_response
     from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook
@@ -91,8 +108,15 @@ __all__ = [
     "CustomerLookupTimeoutError",
     "CustomerMetadata",
     "CustomerNotFoundError",
+    "DeliveryClaim",
+    "DeliveryConflictError",
+    "DeliveryError",
     "DeliveryGuard",
     "DeliveryInProgressError",
+    "DeliveryLeaseLostError",
+    "DeliverySettings",
+    "DeliveryStore",
+    "DeliveryStoreError",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
@@ -101,10 +125,13 @@ __all__ = [
     "MediaDownloadError",
     "MediaIngest",
     "MediaTooLargeError",
+    "MemoryDeliveryStore",
     "MessageStatus",
+    "RedisDeliveryStore",
     "S3AccessDeniedError",
     "S3BucketNotFoundError",
     "S3DeleteError",
+    "S3DeliveryStore",
     "S3IntegrityError",
     "S3ListResponse",
     "S3ObjectExistsError",
@@ -129,6 +156,7 @@ __all__ = [
     "VerifiedWebhook",
     "WebhookBodyTooLargeError",
     "__version__",
+    "delivery_store",
     "mask_phone_number",
     "messaging_response",
     "normalize_phone_number",
@@ -137,7 +165,15 @@ __all__ = [
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
-        ".deliveries": ["DeliveryGuard"],
+        ".deliveries": [
+            "DeliveryClaim",
+            "DeliveryGuard",
+            "DeliveryStore",
+            "MemoryDeliveryStore",
+            "RedisDeliveryStore",
+            "S3DeliveryStore",
+            "delivery_store",
+        ],
         ".errors": [
             "AiVoiceSharedError",
             "ConfigurationError",
@@ -147,7 +183,11 @@ __getattr__, __dir__ = lazy_face(
             "CustomerLookupStatusError",
             "CustomerLookupTimeoutError",
             "CustomerNotFoundError",
+            "DeliveryConflictError",
+            "DeliveryError",
             "DeliveryInProgressError",
+            "DeliveryLeaseLostError",
+            "DeliveryStoreError",
             "InvalidPhoneNumberError",
             "InvalidS3KeyError",
             "InvalidTwilioPayloadError",
@@ -185,7 +225,12 @@ __getattr__, __dir__ = lazy_face(
         ".services.media_ingest": ["AsyncMediaIngest", "MediaIngest"],
         ".services.s3_service": ["S3Service"],
         ".services.twilio_media_client": ["AsyncTwilioMediaClient", "TwilioMediaClient"],
-        ".settings": ["CustomerLookupSettings", "S3Settings", "TwilioSettings"],
+        ".settings": [
+            "CustomerLookupSettings",
+            "DeliverySettings",
+            "S3Settings",
+            "TwilioSettings",
+        ],
         ".twilio_signature": ["TwilioRequestValidator"],
         ".twiml": ["messaging_response"],
         ".webhooks": ["TwilioWebhookVerifier", "VerifiedWebhook"],

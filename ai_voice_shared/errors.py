@@ -16,7 +16,11 @@ The hierarchy::
     │   ├── S3ObjectExistsError                    overwrite=False and other content is there
     │   └── S3ObjectNotFoundError                  the key does not exist (NoSuchKey or 404)
     ├── S3ServiceClosedError (also RuntimeError)   a call on an AsyncS3Service after aclose()
-    ├── DeliveryInProgressError                    DeliveryGuard: the same webhook is being handled
+    ├── DeliveryError                              DeliveryGuard could not decide (key, ...)
+    │   ├── DeliveryInProgressError                the same webhook is being handled right now
+    │   ├── DeliveryConflictError                  the same key came with another payload
+    │   ├── DeliveryLeaseLostError                 a handling outlived its lease; another took over
+    │   └── DeliveryStoreError                     the delivery store failed or did not answer
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
     ├── CustomerLookupError                        a customer lookup failed (masked number, ...)
     │   ├── CustomerNotFoundError                  no customer has that number (404)
@@ -47,7 +51,11 @@ __all__ = [
     "CustomerLookupStatusError",
     "CustomerLookupTimeoutError",
     "CustomerNotFoundError",
+    "DeliveryConflictError",
+    "DeliveryError",
     "DeliveryInProgressError",
+    "DeliveryLeaseLostError",
+    "DeliveryStoreError",
     "InvalidPhoneNumberError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
@@ -219,11 +227,11 @@ class S3ServiceClosedError(AiVoiceSharedError, RuntimeError):
     """A call on an ``AsyncS3Service`` after its ``aclose()``: build a new one."""
 
 
-class DeliveryInProgressError(AiVoiceSharedError):
-    """``DeliveryGuard``: the same webhook is being handled right now by another request.
+class DeliveryError(AiVoiceSharedError):
+    """``DeliveryGuard`` could not say whether to handle a webhook; ``key`` is its delivery key.
 
-    Answer it 503 (``http_status``; ``transient`` is true): if that handling fails, Twilio's
-    next delivery is handled, and none is lost; if it succeeds, the next delivery is dropped.
+    ``http_status`` is what a webhook endpoint answers; ``transient`` whether a redelivery may
+    succeed (then answer 503, so that Twilio delivers the webhook again).
     """
 
     http_status: int = 503
@@ -232,6 +240,43 @@ class DeliveryInProgressError(AiVoiceSharedError):
     def __init__(self, message: str, *, key: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+class DeliveryInProgressError(DeliveryError):
+    """The same webhook is being handled right now by another request (or replica).
+
+    Answer it 503 (``http_status``; ``transient`` is true): if that handling fails, Twilio's
+    next delivery is handled, and none is lost; if it succeeds, the next delivery is dropped.
+    """
+
+
+class DeliveryConflictError(DeliveryError):
+    """A delivery key already handled (or being handled) came with another payload.
+
+    Twilio's redeliveries carry the very same parameters: a different payload under one key is
+    a key that does not identify the webhook (choose another), or a forgery that passed the
+    signature check. Nothing was handled (``http_status`` 409, not transient).
+    """
+
+    http_status: int = 409
+    transient: bool = False
+
+
+class DeliveryLeaseLostError(DeliveryError):
+    """A handling ran past its lease (``DELIVERY_LEASE_SECONDS``) and another delivery took the
+    claim over, so the webhook may have been handled twice. Raise the lease above the longest
+    handling (``http_status`` 500, not transient: retrying does not help)."""
+
+    http_status: int = 500
+    transient: bool = False
+
+
+class DeliveryStoreError(DeliveryError):
+    """The delivery store (S3 or Redis) failed or did not answer in time; the cause is chained.
+
+    Answer it 503 (``http_status``; ``transient``): nothing was handled, and Twilio's next
+    delivery is decided again once the store is back.
+    """
 
 
 class InvalidPhoneNumberError(AiVoiceSharedError, ValueError):

@@ -74,12 +74,17 @@ class VerifiedWebhook:
     """A webhook that Twilio signed: what it said, and how it was checked.
 
     ``payload`` is the parsed form (``None`` for a JSON webhook, whose parsed body is in
-    ``json``); ``idempotency_token`` the ``I-Twilio-Idempotency-Token`` header (the same on
-    every delivery of this webhook); ``public_url`` the URL the signature was checked against.
+    ``json``); ``public_url`` the URL the signature was checked against.
+
+    ``unsigned_idempotency_token`` is the ``I-Twilio-Idempotency-Token`` header, which Twilio
+    repeats on every delivery of one webhook but which **no signature covers**: whoever replays
+    a signed webhook can put any value there. Never key deduplication on it
+    (:class:`~ai_voice_shared.DeliveryGuard` keys on the signed ``MessageSid``); log it, or
+    use it where a forged value costs nothing.
     """
 
     payload: TwilioWebhookPayload | TwilioStatusCallback | None
-    idempotency_token: str | None
+    unsigned_idempotency_token: str | None
     public_url: str
     body: bytes
     json: Any = None

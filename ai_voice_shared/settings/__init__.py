@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 from ai_voice_shared._face import lazy_face
 
 if TYPE_CHECKING:
+    from ai_voice_shared.settings._delivery import DeliverySettings
     from ai_voice_shared.settings._lookup import CustomerLookupSettings
     from ai_voice_shared.settings._s3 import S3Settings
     from ai_voice_shared.settings._twilio import TwilioSettings
 
-__all__ = ["CustomerLookupSettings", "S3Settings", "TwilioSettings"]
+__all__ = ["CustomerLookupSettings", "DeliverySettings", "S3Settings", "TwilioSettings"]
 
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
+        "._delivery": ["DeliverySettings"],
         "._lookup": ["CustomerLookupSettings"],
         "._s3": ["S3Settings"],
         "._twilio": ["TwilioSettings"],

@@ -35,7 +35,7 @@ def test_a_signed_message_is_verified_and_parsed_with_its_token() -> None:
     webhook = verifier().verify(PUBLIC, signed.headers, signed.body)
 
     assert webhook.payload == payload
-    assert webhook.idempotency_token == signed.idempotency_token
+    assert webhook.unsigned_idempotency_token == signed.idempotency_token
     assert webhook.public_url == PUBLIC
     assert webhook.body == signed.body
     assert webhook.json is None

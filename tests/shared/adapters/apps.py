@@ -31,7 +31,10 @@ FRAMEWORKS = ["fastapi", "starlette", "flask", "wsgi"]
 
 
 def _answer_headers(webhook: VerifiedWebhook) -> dict[str, str]:
-    return {"X-Checked-Url": webhook.public_url, "X-Token": webhook.idempotency_token or ""}
+    return {
+        "X-Checked-Url": webhook.public_url,
+        "X-Token": webhook.unsigned_idempotency_token or "",
+    }
 
 
 def fastapi_app(verifier: TwilioWebhookVerifier | None = None) -> Any:

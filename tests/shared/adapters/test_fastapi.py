@@ -31,7 +31,7 @@ async def status(callback: TwilioStatus) -> TwiMLResponse:
 
 @app.post("/any")
 async def any_webhook(webhook: TwilioWebhook) -> dict[str, object]:
-    return {"token": webhook.idempotency_token, "json": webhook.json}
+    return {"token": webhook.unsigned_idempotency_token, "json": webhook.json}
 
 
 def test_each_alias_receives_its_verified_webhook(twilio_webhook: TwilioWebhookSender) -> None:

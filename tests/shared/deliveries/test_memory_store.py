@@ -7,7 +7,12 @@ import threading
 
 import pytest
 
-from ai_voice_shared import ConfigurationError, DeliveryGuard, DeliveryInProgressError
+from ai_voice_shared import (
+    ConfigurationError,
+    DeliveryGuard,
+    DeliveryInProgressError,
+    MemoryDeliveryStore,
+)
 from ai_voice_shared_testing import VirtualTime
 
 
@@ -50,7 +55,7 @@ def test_a_key_is_forgotten_after_the_ttl_on_the_library_clock() -> None:
 
 
 def test_the_oldest_keys_go_first_when_the_guard_is_full() -> None:
-    guard = DeliveryGuard(max_size=2)
+    guard = DeliveryGuard(MemoryDeliveryStore(max_size=2))
     for key in ("a", "b", "c"):
         with guard.once(key):
             pass
@@ -98,40 +103,38 @@ def test_a_delivery_racing_the_first_is_told_to_come_back_and_none_is_lost(
     assert "answer this delivery 503" in str(caught.value)
 
 
-def test_claim_and_release_give_the_same_promise_without_a_with_block() -> None:
+def test_claim_complete_and_release_give_the_same_promise_without_a_with_block() -> None:
     guard = DeliveryGuard()
 
-    assert guard.claim("k")
+    claim = guard.claim("k")
+    assert claim is not None
     with pytest.raises(DeliveryInProgressError):
         guard.claim("k")
-    guard.release("k", handled=False)
-    assert guard.claim("k")
-    guard.release("k", handled=True)
-    assert not guard.claim("k")
+    guard.release(claim)
+    again = guard.claim("k")
+    assert again is not None
+    guard.complete(again)
+    assert guard.claim("k") is None
     guard.clear()
-    assert guard.claim("k")
+    assert guard.claim("k") is not None
 
 
-@pytest.mark.parametrize(
-    ("ttl", "size"),
-    [
-        (0, 10),
-        (-1, 10),
-        (10, 0),
-        (float("nan"), 10),  # compares false with everything: it would remember nothing
-        (float("inf"), 10),
-        (10, 1.5),
-        (10, True),
-        ("10", 10),
-    ],
-)
-def test_a_guard_that_could_hold_nothing_is_refused_naming_both_values(
-    ttl: float, size: int
-) -> None:
+@pytest.mark.parametrize("ttl", [0, -1, float("nan"), float("inf"), "10", True])
+def test_a_guard_that_could_remember_nothing_is_refused_naming_the_value(ttl: object) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        DeliveryGuard(ttl, max_size=size)
+        DeliveryGuard(ttl_seconds=ttl)  # type: ignore[arg-type]
+
+    assert str(caught.value) in (
+        f"DeliveryGuard needs a finite ttl_seconds > 0, not ttl_seconds={ttl!r}.",
+        f"DeliveryGuard needs ttl_seconds in seconds, not {ttl!r}.",
+    )
+
+
+@pytest.mark.parametrize("size", [0, 1.5, True, "10"])
+def test_a_memory_store_that_could_hold_nothing_is_refused_naming_the_value(size: object) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        MemoryDeliveryStore(max_size=size)  # type: ignore[arg-type]
 
     assert str(caught.value) == (
-        "DeliveryGuard needs a finite ttl_seconds > 0 and an integer max_size >= 1, not "
-        f"ttl_seconds={ttl!r} and max_size={size!r}."
+        f"MemoryDeliveryStore needs an integer max_size >= 1 (DELIVERY_MAX_SIZE), not {size!r}."
     )
