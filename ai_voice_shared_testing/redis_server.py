@@ -141,7 +141,8 @@ class RedisServer:
         return self
 
     def _wait_until_ready(self) -> None:
-        assert self._process is not None and self.port is not None
+        assert self._process is not None
+        assert self.port is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -30,6 +30,7 @@ BENCHMARKS = [
     "benchmarks.media_ingest",
     "benchmarks.webhook_adapter",
     "benchmarks.async_s3",
+    "benchmarks.delivery_guard",
 ]
 
 

@@ -60,6 +60,9 @@ class DeliveryStore:
 
     #: The name of the store in ``DELIVERY_STORE`` and in messages.
     kind: ClassVar[str] = "store"
+    #: Whether the operations do I/O (the async ones then run without blocking the loop);
+    #: ``False`` for a store in memory, whose sync operations serve the event loop as they are.
+    blocking: ClassVar[bool] = True
 
     def describe(self) -> str:
         """Where the records are, for messages (``s3://bucket/deliveries/``)."""

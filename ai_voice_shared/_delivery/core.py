@@ -15,7 +15,7 @@ the I/O differs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Final, TypeVar
 
 from ai_voice_shared._delivery.base import Created, DeliveryStore, Exists, Stored
@@ -104,7 +104,7 @@ class DeliveryClaim:
 
 
 def claim_steps(
-    key: str, fingerprint: str, token: str, *, now: float, lease: float, where: str
+    key: str, fingerprint: str, token: str, *, now: float, lease: float, where: Callable[[], str]
 ) -> Steps[DeliveryClaim | None]:
     """Claim ``key``: a :class:`DeliveryClaim` to handle it, ``None`` when it was handled already;
     :class:`DeliveryInProgressError` while another claim holds it, and
@@ -135,7 +135,7 @@ def claim_steps(
                 return None
             raise DeliveryInProgressError(
                 f"The webhook {key!r} is being handled right now by another request (its claim "
-                f"in {where} holds for {theirs.expires_at - now:.1f} s more): answer this "
+                f"in {where()} holds for {theirs.expires_at - now:.1f} s more): answer this "
                 "delivery 503 (http_status) so that Twilio delivers it again; by then it is "
                 "handled (and dropped) or its handling failed or its lease ran out (and that "
                 "delivery runs).",
@@ -155,7 +155,7 @@ def claim_steps(
                 key, token, version, fingerprint, reclaimed=theirs.state == IN_PROGRESS
             )
     raise DeliveryInProgressError(
-        f"The webhook {key!r} changed in {where} {_ROUNDS} times while this delivery tried to "
+        f"The webhook {key!r} changed in {where()} {_ROUNDS} times while this delivery tried to "
         "claim it: other deliveries of it are racing. Answer 503 so that Twilio delivers it "
         "again.",
         key=key,
@@ -218,7 +218,10 @@ def run(store: DeliveryStore, steps: Steps[T]) -> T:
 
 
 async def arun(store: DeliveryStore, steps: Steps[T]) -> T:
-    """Run ``steps`` on ``store`` in the event loop: the same steps as :func:`run`."""
+    """Run ``steps`` on ``store`` in the event loop: the same steps as :func:`run` (a store
+    without I/O, ``blocking=False``, is called directly)."""
+    if not store.blocking:
+        return run(store, steps)
     result: Any = None
     try:
         while True:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import math
-import uuid
-from collections.abc import AsyncIterator, Iterator
+import secrets
+from types import TracebackType
 
 from ai_voice_shared._clock import get_clock
 from ai_voice_shared._delivery import core
@@ -16,7 +16,12 @@ from ai_voice_shared._delivery.memory import MemoryDeliveryStore
 from ai_voice_shared.errors import ConfigurationError
 from ai_voice_shared.settings import DeliverySettings
 
-__all__ = ["DeliveryGuard", "delivery_store"]
+__all__ = ["DeliveryGuard", "Once", "delivery_store"]
+
+# A claim's token: random for this process, then counted (unique across replicas and claims,
+# and a tenth of the cost of drawing 12 random bytes per claim).
+_PROCESS = secrets.token_hex(8)
+_CLAIMS = itertools.count(1)
 
 
 def delivery_store(settings: DeliverySettings | None = None) -> DeliveryStore:
@@ -96,10 +101,10 @@ class DeliveryGuard:
         return core.claim_steps(
             delivery_key(delivery),
             fingerprint_of(delivery, fingerprint),
-            uuid.uuid4().hex,
+            f"{_PROCESS}-{next(_CLAIMS)}",
             now=get_clock().time(),
             lease=self.lease_seconds,
-            where=self.store.describe(),
+            where=self.store.describe,
         )
 
     def _complete_steps(self, claim: DeliveryClaim) -> core.Steps[None]:
@@ -127,21 +132,11 @@ class DeliveryGuard:
         """The claim's handling failed: let a redelivery handle it."""
         core.run(self.store, core.release_steps(claim))
 
-    @contextlib.contextmanager
-    def once(self, delivery: Delivery, *, fingerprint: str | bytes | None = None) -> Iterator[bool]:
-        """``True`` inside for the first delivery (remembered if the block ends without an
-        exception, released if it raises), ``False`` for a redelivery of a handled webhook;
-        the errors of :meth:`claim` otherwise."""
-        claim = self.claim(delivery, fingerprint=fingerprint)
-        if claim is None:
-            yield False
-            return
-        try:
-            yield True
-        except BaseException:
-            self.release(claim)
-            raise
-        self.complete(claim)
+    def once(self, delivery: Delivery, *, fingerprint: str | bytes | None = None) -> Once:
+        """``with guard.once(webhook) as first``: ``True`` inside for the first delivery
+        (remembered if the block ends without an exception, released if it raises), ``False``
+        for a redelivery of a handled webhook; the errors of :meth:`claim` otherwise."""
+        return Once(self, delivery, fingerprint)
 
     def seen(self, delivery: Delivery) -> bool:
         """Whether ``delivery`` was handled recently or is being handled."""
@@ -173,21 +168,9 @@ class DeliveryGuard:
         """The async twin of :meth:`release`."""
         await core.arun(self.store, core.release_steps(claim))
 
-    @contextlib.asynccontextmanager
-    async def aonce(
-        self, delivery: Delivery, *, fingerprint: str | bytes | None = None
-    ) -> AsyncIterator[bool]:
+    def aonce(self, delivery: Delivery, *, fingerprint: str | bytes | None = None) -> Once:
         """The async twin of :meth:`once`: ``async with guard.aonce(webhook) as first``."""
-        claim = await self.aclaim(delivery, fingerprint=fingerprint)
-        if claim is None:
-            yield False
-            return
-        try:
-            yield True
-        except BaseException:
-            await self.arelease(claim)
-            raise
-        await self.acomplete(claim)
+        return Once(self, delivery, fingerprint)
 
     async def aseen(self, delivery: Delivery) -> bool:
         """The async twin of :meth:`seen`."""
@@ -198,3 +181,58 @@ class DeliveryGuard:
         """The async twin of :meth:`close`."""
         if self._owns_store:
             await self.store.aclose()
+
+
+class Once:
+    """What :meth:`DeliveryGuard.once` and :meth:`DeliveryGuard.aonce` return: a context
+    manager, sync (``with``) or async (``async with``), whose value says whether to handle.
+
+    A class rather than ``contextlib.contextmanager``: on the webhook path, the generator-based
+    managers cost more than the claim itself (benchmarks/delivery_guard.py).
+    """
+
+    __slots__ = ("_claim", "_delivery", "_fingerprint", "_guard")
+
+    def __init__(
+        self, guard: DeliveryGuard, delivery: Delivery, fingerprint: str | bytes | None
+    ) -> None:
+        self._guard = guard
+        self._delivery = delivery
+        self._fingerprint = fingerprint
+        self._claim: DeliveryClaim | None = None
+
+    def __enter__(self) -> bool:
+        self._claim = self._guard.claim(self._delivery, fingerprint=self._fingerprint)
+        return self._claim is not None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        claim, self._claim = self._claim, None
+        if claim is None:
+            return
+        if exc_type is None:
+            self._guard.complete(claim)
+        else:
+            self._guard.release(claim)
+
+    async def __aenter__(self) -> bool:
+        self._claim = await self._guard.aclaim(self._delivery, fingerprint=self._fingerprint)
+        return self._claim is not None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        claim, self._claim = self._claim, None
+        if claim is None:
+            return
+        if exc_type is None:
+            await self._guard.acomplete(claim)
+        else:
+            await self._guard.arelease(claim)

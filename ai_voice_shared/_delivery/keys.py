@@ -10,6 +10,7 @@ in sorted order (Twilio may send them in another order on a redelivery).
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlencode
 
 from ai_voice_shared.errors import ConfigurationError
 from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
@@ -44,19 +45,26 @@ def delivery_key(delivery: Delivery) -> str:
 
 def fingerprint_of(delivery: Delivery, given: str | bytes | None = None) -> str:
     """The fingerprint of the payload ``delivery`` carries (``given`` when passed: bytes are
-    hashed, text is taken as it is; ``""`` for a bare key: no payload check)."""
+    hashed, text is taken as it is; ``""`` for a bare key: no payload check).
+
+    A form webhook's fingerprint is the SHA-256 of its ``name=value`` pairs, form-encoded, in
+    sorted order: taken from the raw body of a :class:`VerifiedWebhook` as Twilio encoded it
+    (2 us), or encoded again from a payload's fields (as ``urlencode`` does, which is how Twilio
+    encodes), so both give the same fingerprint for Twilio's bodies. A JSON webhook's is the
+    SHA-256 of its body.
+    """
     if isinstance(given, bytes):
         return hashlib.sha256(given).hexdigest()
     if given is not None:
         return given
     if isinstance(delivery, str):
         return ""
-    payload = delivery.payload if isinstance(delivery, VerifiedWebhook) else delivery
-    if payload is None:
-        assert isinstance(delivery, VerifiedWebhook)
-        return hashlib.sha256(delivery.body).hexdigest()
-    digest = hashlib.sha256()
-    for name, value in sorted(payload.to_form()):
-        digest.update(name.encode("utf-8", "surrogatepass") + b"\x00")
-        digest.update(value.encode("utf-8", "surrogatepass") + b"\x00")
-    return digest.hexdigest()
+    if isinstance(delivery, VerifiedWebhook):
+        if delivery.payload is None:
+            return hashlib.sha256(delivery.body).hexdigest()
+        return _sorted_form(delivery.body.split(b"&"))
+    return _sorted_form(urlencode(delivery.to_form()).encode().split(b"&"))
+
+
+def _sorted_form(segments: list[bytes]) -> str:
+    return hashlib.sha256(b"&".join(sorted(segments))).hexdigest()
