@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 from ai_voice_shared.hooks import lazy_face
 
 if TYPE_CHECKING:
+    from ai_voice_shared_testing._extras import MissingTestingExtraError
     from ai_voice_shared_testing.fault_proxy import FaultProxy
     from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.s3_bucket import (
         EndpointBackend,
-        MissingTestingExtraError,
         MotoBackend,
         S3Backend,
         S3Bucket,
@@ -55,12 +55,12 @@ __all__ = [
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
+        "._extras": ["MissingTestingExtraError"],
         ".fault_proxy": ["FaultProxy"],
         ".http_fakes": ["FakeHttpService"],
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
         ".s3_bucket": [
             "EndpointBackend",
-            "MissingTestingExtraError",
             "MotoBackend",
             "S3Backend",
             "S3Bucket",

@@ -18,8 +18,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
+from ai_voice_shared_testing._extras import require
 from ai_voice_shared_testing.lookup_server import FakeLookupServer
-from ai_voice_shared_testing.s3_bucket import create_bucket, require
+from ai_voice_shared_testing.s3_bucket import create_bucket
 from ai_voice_shared_testing.twilio_api import FakeTwilioApi
 
 if TYPE_CHECKING:

@@ -374,7 +374,7 @@ class FakeHttpService:
     @contextlib.contextmanager
     def intercept(self) -> Iterator[Self]:
         """Route every httpx request for the fake's hosts here while the block runs."""
-        from ai_voice_shared_testing.s3_bucket import require
+        from ai_voice_shared_testing._extras import require
 
         require("httpx")
         origins = {_origin_key(url): role for role, url in self._intercept_urls.items()}

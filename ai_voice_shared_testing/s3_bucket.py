@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared.settings import S3Settings
+from ai_voice_shared_testing._extras import TESTING_EXTRA_HINT, MissingTestingExtraError, require
 from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
 
 if TYPE_CHECKING:
@@ -47,7 +48,6 @@ __all__ = [
     "empty_bucket",
 ]
 
-TESTING_EXTRA_HINT = "pip install 'ai-voice-shared[testing]'"
 #: moto runs here; not us-east-1, where re-creating a bucket you own silently succeeds.
 MOTO_REGION = "eu-west-1"
 
@@ -86,24 +86,6 @@ def destroy_bucket(client: S3Client, name: str) -> None:
     """Abort unfinished multipart uploads, delete every object, then the bucket itself."""
     empty_bucket(client, name)
     client.delete_bucket(Bucket=name)
-
-
-class MissingTestingExtraError(AiVoiceSharedError):
-    """A test double needs a library of the ``testing`` extra that is not installed."""
-
-
-def require(module: str) -> Any:
-    """Import ``module`` or say exactly what to install."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise MissingTestingExtraError(
-            f"{module.split('.')[0]} is not installed, and the ai-voice-shared test fixtures "
-            f"need it: run `{TESTING_EXTRA_HINT}` in this environment (or add the 'testing' "
-            "extra to your test dependencies)."
-        ) from None
 
 
 def bucket_name(worker: str = "") -> str:
