@@ -15,8 +15,8 @@ from ai_voice_shared.hooks import lazy_face
 
 if TYPE_CHECKING:
     from ai_voice_shared_testing._extras import MissingTestingExtraError
+    from ai_voice_shared_testing._http.base import FakeHttpService
     from ai_voice_shared_testing.fault_proxy import FaultProxy
-    from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.s3_bucket import (
         EndpointBackend,
@@ -57,7 +57,7 @@ __getattr__, __dir__ = lazy_face(
     {
         "._extras": ["MissingTestingExtraError"],
         ".fault_proxy": ["FaultProxy"],
-        ".http_fakes": ["FakeHttpService"],
+        "._http.base": ["FakeHttpService"],
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
         ".s3_bucket": [
             "EndpointBackend",

@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from ai_voice_shared.services.s3_service import S3Service
     from ai_voice_shared.services.twilio_media_client import TwilioMediaClient
     from ai_voice_shared.settings import S3Settings
+    from ai_voice_shared_testing._http.base import FakeHttpService
     from ai_voice_shared_testing.factories import (
         CustomerMetadataFactory,
         S3ObjectMetadataFactory,
         TwilioStatusCallbackFactory,
         TwilioWebhookPayloadFactory,
     )
-    from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
