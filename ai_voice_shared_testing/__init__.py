@@ -16,17 +16,18 @@ from ai_voice_shared.hooks import lazy_face
 if TYPE_CHECKING:
     from ai_voice_shared_testing._extras import MissingTestingExtraError
     from ai_voice_shared_testing._http.base import FakeHttpService
+    from ai_voice_shared_testing._s3.backend import S3Backend
+    from ai_voice_shared_testing._s3.bucket import S3Bucket
+    from ai_voice_shared_testing._s3.endpoint import EndpointBackend
+    from ai_voice_shared_testing._s3.faults import S3Call, S3FaultInjector
+    from ai_voice_shared_testing._s3.moto import MotoBackend
+    from ai_voice_shared_testing._s3.seaweedfs import SeaweedFSBackend
+    from ai_voice_shared_testing._s3.seaweedfs_server import (
+        SeaweedFSServer,
+        SeaweedFSUnavailableError,
+    )
     from ai_voice_shared_testing.fault_proxy import FaultProxy
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
-    from ai_voice_shared_testing.s3_bucket import (
-        EndpointBackend,
-        MotoBackend,
-        S3Backend,
-        S3Bucket,
-        SeaweedFSBackend,
-    )
-    from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
-    from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
     from ai_voice_shared_testing.webhooks import SignedTwilioRequest, TwilioWebhookSender
@@ -56,18 +57,16 @@ __getattr__, __dir__ = lazy_face(
     __name__,
     {
         "._extras": ["MissingTestingExtraError"],
-        ".fault_proxy": ["FaultProxy"],
         "._http.base": ["FakeHttpService"],
+        "._s3.backend": ["S3Backend"],
+        "._s3.bucket": ["S3Bucket"],
+        "._s3.endpoint": ["EndpointBackend"],
+        "._s3.faults": ["S3Call", "S3FaultInjector"],
+        "._s3.moto": ["MotoBackend"],
+        "._s3.seaweedfs": ["SeaweedFSBackend"],
+        "._s3.seaweedfs_server": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
+        ".fault_proxy": ["FaultProxy"],
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
-        ".s3_bucket": [
-            "EndpointBackend",
-            "MotoBackend",
-            "S3Backend",
-            "S3Bucket",
-            "SeaweedFSBackend",
-        ],
-        ".s3_faults": ["S3Call", "S3FaultInjector"],
-        ".seaweedfs": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
         ".twilio_api": ["FakeTwilioApi"],
         ".virtual_time": ["VirtualTime"],
         ".webhooks": ["SignedTwilioRequest", "TwilioWebhookSender"],
