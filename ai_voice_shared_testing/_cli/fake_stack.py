@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ai_voice_shared.settings import S3Settings
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
-__all__ = ["FakeStack", "FakeStackError", "load_customers"]
+__all__ = ["FakeStack", "FakeStackError", "S3Kind", "load_customers"]
 
 S3Kind = Literal["moto", "seaweedfs", "endpoint"]
 #: Credentials of the moto server (it accepts any; these make the environment complete).
