@@ -116,9 +116,7 @@ class _Hooks:
         return injector
 
 
-HOOKS = _Hooks()
-
-
+#: The process's one set of handlers: every injector watches through it.
 HOOKS = _Hooks()
 
 
