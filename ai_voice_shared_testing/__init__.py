@@ -14,19 +14,21 @@ from typing import TYPE_CHECKING
 from ai_voice_shared.hooks import lazy_face
 
 if TYPE_CHECKING:
-    from ai_voice_shared_testing.fault_proxy import FaultProxy
-    from ai_voice_shared_testing.http_fakes import FakeHttpService
-    from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
-    from ai_voice_shared_testing.s3_bucket import (
-        EndpointBackend,
-        MissingTestingExtraError,
-        MotoBackend,
-        S3Backend,
-        S3Bucket,
-        SeaweedFSBackend,
+    from ai_voice_shared_testing._extras import MissingTestingExtraError
+    from ai_voice_shared_testing._http.base import FakeHttpService
+    from ai_voice_shared_testing._s3.backend import S3Backend
+    from ai_voice_shared_testing._s3.bucket import S3Bucket
+    from ai_voice_shared_testing._s3.endpoint import EndpointBackend
+    from ai_voice_shared_testing._s3.faults import S3Call, S3FaultInjector
+    from ai_voice_shared_testing._s3.moto import MotoBackend
+    from ai_voice_shared_testing._s3.seaweedfs import SeaweedFSBackend
+    from ai_voice_shared_testing._servers.redis import RedisServer, RedisUnavailableError
+    from ai_voice_shared_testing._servers.seaweedfs import (
+        SeaweedFSServer,
+        SeaweedFSUnavailableError,
     )
-    from ai_voice_shared_testing.s3_faults import S3Call, S3FaultInjector
-    from ai_voice_shared_testing.seaweedfs import SeaweedFSServer, SeaweedFSUnavailableError
+    from ai_voice_shared_testing.fault_proxy import FaultProxy
+    from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
     from ai_voice_shared_testing.webhooks import SignedTwilioRequest, TwilioWebhookSender
@@ -40,6 +42,8 @@ __all__ = [
     "MissingTestingExtraError",
     "MotoBackend",
     "RecordedLookup",
+    "RedisServer",
+    "RedisUnavailableError",
     "S3Backend",
     "S3Bucket",
     "S3Call",
@@ -55,19 +59,18 @@ __all__ = [
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
+        "._extras": ["MissingTestingExtraError"],
+        "._http.base": ["FakeHttpService"],
+        "._s3.backend": ["S3Backend"],
+        "._s3.bucket": ["S3Bucket"],
+        "._s3.endpoint": ["EndpointBackend"],
+        "._s3.faults": ["S3Call", "S3FaultInjector"],
+        "._s3.moto": ["MotoBackend"],
+        "._s3.seaweedfs": ["SeaweedFSBackend"],
+        "._servers.redis": ["RedisServer", "RedisUnavailableError"],
+        "._servers.seaweedfs": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
         ".fault_proxy": ["FaultProxy"],
-        ".http_fakes": ["FakeHttpService"],
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
-        ".s3_bucket": [
-            "EndpointBackend",
-            "MissingTestingExtraError",
-            "MotoBackend",
-            "S3Backend",
-            "S3Bucket",
-            "SeaweedFSBackend",
-        ],
-        ".s3_faults": ["S3Call", "S3FaultInjector"],
-        ".seaweedfs": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
         ".twilio_api": ["FakeTwilioApi"],
         ".virtual_time": ["VirtualTime"],
         ".webhooks": ["SignedTwilioRequest", "TwilioWebhookSender"],

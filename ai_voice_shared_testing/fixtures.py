@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pytest
 
 from ai_voice_shared.errors import AiVoiceSharedError
+from ai_voice_shared_testing._stash import BACKEND_KEY, ENDPOINT_KEY, SEED_KEY
 
 if TYPE_CHECKING:
     from ai_voice_shared.services.async_s3_service import AsyncS3Service
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
     from ai_voice_shared.services.s3_service import S3Service
     from ai_voice_shared.services.twilio_media_client import TwilioMediaClient
     from ai_voice_shared.settings import S3Settings
+    from ai_voice_shared_testing._http.base import FakeHttpService
     from ai_voice_shared_testing.factories import (
         CustomerMetadataFactory,
         S3ObjectMetadataFactory,
         TwilioStatusCallbackFactory,
         TwilioWebhookPayloadFactory,
     )
-    from ai_voice_shared_testing.http_fakes import FakeHttpService
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
@@ -39,30 +40,9 @@ if TYPE_CHECKING:
 
 _Fake = TypeVar("_Fake", bound="FakeHttpService")
 
-__all__ = [
-    "aivs_clock",
-    "aivs_seed",
-    "async_lookup_client",
-    "async_s3_service",
-    "customer_metadata_factory",
-    "live_lookup_server",
-    "live_twilio_api",
-    "lookup_client",
-    "lookup_env",
-    "lookup_server",
-    "media_ingest",
-    "s3_bucket",
-    "s3_env",
-    "s3_object_metadata_factory",
-    "s3_service",
-    "s3_settings",
-    "twilio_api",
-    "twilio_env",
-    "twilio_media_client",
-    "twilio_payload_factory",
-    "twilio_status_callback_factory",
-    "twilio_webhook",
-]
+# Nothing to import: pytest finds the fixtures by registering this module (the plugin's
+# pytest_plugins), and tests/testing/test_plugin_fixtures.py locks the set it provides.
+__all__: list[str] = []
 
 OPT_OUT = (
     "Fix the test, or opt out: @pytest.mark.{marker}(strict=False) for the whole test, or "
@@ -467,9 +447,3 @@ def s3_object_metadata_factory(aivs_seed: int) -> type[S3ObjectMetadataFactory]:
 
     _seeded(aivs_seed)
     return S3ObjectMetadataFactory
-
-
-# The plugin stores its choices here (pytest_configure).
-BACKEND_KEY = pytest.StashKey[str]()
-ENDPOINT_KEY = pytest.StashKey[str]()
-SEED_KEY = pytest.StashKey[int]()

@@ -1,6 +1,6 @@
 """A stateful fake customer-lookup-server that follows ``docs/customer-lookup-api.md``.
 
-Built on the kit's shared HTTP fake core (:mod:`ai_voice_shared_testing.http_fakes`), like every
+Built on the kit's shared HTTP fake core (:mod:`ai_voice_shared_testing._http`), like every
 HTTP fake of the kit. Two ways to reach it, usable with or without pytest:
 
 - :meth:`FakeLookupServer.intercept` answers every httpx request (sync or async, from any client,
@@ -27,12 +27,8 @@ from typing import TYPE_CHECKING, ClassVar
 from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE
 from ai_voice_shared.errors import InvalidPhoneNumberError
 from ai_voice_shared.phone import normalize_phone_number
-from ai_voice_shared_testing.http_fakes import (
-    FakeAnswer,
-    FakeHttpService,
-    FakeRequest,
-    RecordedRequest,
-)
+from ai_voice_shared_testing._http.base import FakeHttpService
+from ai_voice_shared_testing._http.types import FakeAnswer, FakeRequest, RecordedRequest
 
 if TYPE_CHECKING:
     from ai_voice_shared.models import CustomerMetadata

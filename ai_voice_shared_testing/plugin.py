@@ -1,8 +1,9 @@
 """The pytest plugin of ai-voice-shared, loaded in every pytest run through ``pytest11``.
 
 Only hooks live here: the option group, marker registration, the report header and the moto
-safety environment. The fixtures are in :mod:`ai_voice_shared_testing.fixtures`. Nothing here
-imports boto3, moto, respx, hypothesis or polyfactory; the fixtures import them when used.
+safety environment. The fixtures are in :mod:`ai_voice_shared_testing.fixtures`, which pytest
+loads through ``pytest_plugins`` below. Nothing here imports boto3, moto, respx, hypothesis or
+polyfactory; the fixtures import them when used.
 """
 
 from __future__ import annotations
@@ -15,34 +16,11 @@ from typing import Any
 import pytest
 
 from ai_voice_shared import __version__
-from ai_voice_shared_testing.fixtures import (  # noqa: F401 - the plugin's fixtures
-    BACKEND_KEY,
-    ENDPOINT_KEY,
-    SEED_KEY,
-    _aivs_s3_backend,
-    aivs_clock,
-    aivs_seed,
-    async_lookup_client,
-    async_s3_service,
-    customer_metadata_factory,
-    live_lookup_server,
-    live_twilio_api,
-    lookup_client,
-    lookup_env,
-    lookup_server,
-    media_ingest,
-    s3_bucket,
-    s3_env,
-    s3_object_metadata_factory,
-    s3_service,
-    s3_settings,
-    twilio_api,
-    twilio_env,
-    twilio_media_client,
-    twilio_payload_factory,
-    twilio_status_callback_factory,
-    twilio_webhook,
-)
+from ai_voice_shared_testing._stash import BACKEND_KEY, ENDPOINT_KEY, SEED_KEY
+
+#: pytest registers these modules as plugins of their own, with this one: the fixtures are
+#: listed where they are defined, and nowhere else.
+pytest_plugins = ["ai_voice_shared_testing.fixtures"]
 
 BACKENDS = ("moto", "seaweedfs", "endpoint")
 #: Set for the whole run on the moto backend, so no test can reach real AWS by accident.

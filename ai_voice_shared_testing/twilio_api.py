@@ -3,7 +3,7 @@
 It behaves like Twilio for media downloads: ``GET /2010-04-01/Accounts/{AC}/Messages/{MM}/Media
 /{ME}`` at the API host needs HTTP Basic auth (401 otherwise) and answers ``307`` to a signed,
 short-lived URL on a CDN host, which serves the bytes. Built on the kit's shared HTTP fake core
-(:mod:`ai_voice_shared_testing.http_fakes`): intercepted for every httpx client (the API at
+(:mod:`ai_voice_shared_testing._http`): intercepted for every httpx client (the API at
 ``https://api.twilio.com`` itself, so payloads built by the factories work as they are), or
 served live on 127.0.0.1 (two ports: API and CDN).
 
@@ -27,12 +27,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ai_voice_shared_testing.http_fakes import (
-    FakeAnswer,
-    FakeHttpService,
-    FakeRequest,
-    RecordedRequest,
-)
+from ai_voice_shared_testing._http.base import FakeHttpService
+from ai_voice_shared_testing._http.types import FakeAnswer, FakeRequest, RecordedRequest
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy

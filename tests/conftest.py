@@ -38,7 +38,7 @@ def voice_note_body() -> bytes:
 @pytest.fixture(scope="session")
 def weed() -> Path:
     """The SeaweedFS binary: skipped locally without it, a failure under CI=true."""
-    from ai_voice_shared_testing.seaweedfs import INSTALL_HINT, find_weed
+    from ai_voice_shared_testing._servers.seaweedfs import INSTALL_HINT, find_weed
 
     binary = find_weed()
     if binary is None:

@@ -108,6 +108,8 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "MissingTestingExtraError",
         "MotoBackend",
         "RecordedLookup",
+        "RedisServer",
+        "RedisUnavailableError",
         "S3Backend",
         "S3Bucket",
         "S3Call",

@@ -308,9 +308,9 @@ def test_the_seaweedfs_backend_without_weed_names_the_package_to_install(
 ) -> None:
     pytester.makeconftest(
         """
-        from ai_voice_shared_testing import seaweedfs
+        from ai_voice_shared_testing._servers import seaweedfs as seaweedfs_server
 
-        seaweedfs.find_weed = lambda: None
+        seaweedfs_server.find_weed = lambda: None
         """
     )
     write(pytester, "def test_needs_s3(s3_bucket):\n    pass\n")

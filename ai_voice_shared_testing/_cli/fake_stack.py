@@ -18,15 +18,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from ai_voice_shared.errors import AiVoiceSharedError
+from ai_voice_shared_testing._extras import require
 from ai_voice_shared_testing.lookup_server import FakeLookupServer
-from ai_voice_shared_testing.s3_bucket import create_bucket, require
+from ai_voice_shared_testing.s3_bucket import create_bucket
 from ai_voice_shared_testing.twilio_api import FakeTwilioApi
 
 if TYPE_CHECKING:
     from ai_voice_shared.settings import S3Settings
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
-__all__ = ["FakeStack", "FakeStackError", "load_customers"]
+__all__ = ["FakeStack", "FakeStackError", "S3Kind", "load_customers"]
 
 S3Kind = Literal["moto", "seaweedfs", "endpoint"]
 #: Credentials of the moto server (it accepts any; these make the environment complete).

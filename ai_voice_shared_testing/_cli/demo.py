@@ -1,4 +1,4 @@
-"""The end-to-end demo: a WhatsApp voice note from webhook to S3, on local fakes.
+"""``ai-voice-shared demo``: a WhatsApp voice note from webhook to S3, on local fakes.
 
 Every step uses the library as a service would, over real HTTP on 127.0.0.1: the signed webhook
 is verified and parsed behind a (simulated) TLS proxy and answered with TwiML, the sender is
@@ -9,14 +9,22 @@ twice, and the note is listed and downloaded again through a presigned URL.
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ai_voice_shared_testing.fake_stack import FakeStack, S3Kind
+from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK
 
-__all__ = ["run_demo"]
+if TYPE_CHECKING:
+    from ai_voice_shared_testing._cli.fake_stack import S3Kind
+
+__all__ = ["HELP", "configure", "run", "run_demo"]
+
+HELP = "Run a voice note end to end on local fakes."
 
 AUTH_TOKEN = "demo-auth-token-0123456789abcdef"
 PUBLIC_BASE = "https://webhook-handler.example.com"
@@ -25,6 +33,40 @@ INTERNAL_URL = "http://10.0.0.7:8000/twilio/whatsapp"  # the same request, as th
 SENDER = "+15555550100"
 #: A tiny Ogg page header followed by filler: enough to be recognisably audio/ogg.
 VOICE_NOTE = b"OggS\x00\x02" + bytes(22) + b"OpusHead" + bytes(range(256)) * 16
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of ``ai-voice-shared demo``."""
+    parser.add_argument(
+        "--s3",
+        choices=("moto", "seaweedfs"),
+        default="moto",
+        help="S3 server to start (default: moto).",
+    )
+    parser.add_argument(
+        "--s3-endpoint",
+        metavar="URL",
+        help="Use this S3-compatible endpoint instead (credentials from AWS_* variables).",
+    )
+    parser.add_argument("--json", action="store_true", help="Print the steps as JSON.")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``ai-voice-shared demo``: 0 when every step passed, 1 when one failed."""
+    from ai_voice_shared.errors import AiVoiceSharedError
+
+    kind: S3Kind = "endpoint" if args.s3_endpoint else args.s3
+    try:
+        steps = run_demo(
+            s3=kind, s3_endpoint=args.s3_endpoint, out=(lambda _: None) if args.json else print
+        )
+    except (AiVoiceSharedError, AssertionError, OSError) as error:
+        print(f"ai-voice-shared demo failed: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"ok": True, "steps": steps}))
+    return EXIT_OK
 
 
 def run_demo(
@@ -42,6 +84,7 @@ def run_demo(
         messaging_response,
     )
     from ai_voice_shared.twiml import TWIML_MEDIA_TYPE
+    from ai_voice_shared_testing._cli.fake_stack import FakeStack
     from ai_voice_shared_testing.factories import seed_factories
     from ai_voice_shared_testing.webhooks import signed_twilio_request
 

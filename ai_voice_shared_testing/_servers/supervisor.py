@@ -1,6 +1,6 @@
 """Run a server so that it never outlives whoever started it: ``python -m`` this module.
 
-    python -m ai_voice_shared_testing._supervisor WORKDIR LOGFILE -- COMMAND [ARG ...]
+    python -m ai_voice_shared_testing._servers.supervisor WORKDIR LOGFILE -- COMMAND [ARG ...]
 
 Starts COMMAND in this process's group, then waits for its standard input to close: the parent
 closes the pipe to stop the server, and the kernel closes it when the parent dies by any means
@@ -32,7 +32,9 @@ _GRACE = 10.0
 def main(argv: list[str]) -> int:
     """Supervise ``argv`` (``WORKDIR -- COMMAND ...``); return the exit code."""
     if len(argv) < 4 or argv[2] != "--":
-        print("usage: python -m ai_voice_shared_testing._supervisor WORKDIR LOGFILE -- COMMAND")
+        print(
+            f"usage: python -m {__spec__.name if __spec__ else __name__} WORKDIR LOGFILE -- COMMAND"
+        )
         return 2
     workdir, logfile, command = argv[0], argv[1], argv[3:]
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
