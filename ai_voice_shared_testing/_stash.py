@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-__all__ = ["BACKEND_KEY", "ENDPOINT_KEY", "SEED_KEY"]
+__all__ = ["BACKEND_KEY", "DELIVERY_STORES_KEY", "ENDPOINT_KEY", "SEED_KEY"]
 
 #: The S3 backend of the run: ``moto``, ``seaweedfs`` or ``endpoint``.
 BACKEND_KEY = pytest.StashKey[str]()
@@ -16,3 +16,5 @@ BACKEND_KEY = pytest.StashKey[str]()
 ENDPOINT_KEY = pytest.StashKey[str]()
 #: The session's factory seed.
 SEED_KEY = pytest.StashKey[int]()
+#: The delivery stores ``delivery_store`` runs each test on (``memory``, ``s3``, ``redis``).
+DELIVERY_STORES_KEY = pytest.StashKey[tuple[str, ...]]()

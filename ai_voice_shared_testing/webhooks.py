@@ -15,9 +15,12 @@ the strategies (``signed_twilio_requests``) build on the same :func:`signed_twil
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json as jsonlib
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -318,6 +321,53 @@ class TwilioWebhookSender:
         """Send a webhook with a signature Twilio did not make (the app must answer 403)."""
         return self.send(client, self.forge(self.sign(path, payload, **factory_options)))
 
+    def deliver_to(
+        self,
+        replicas: Sequence[Any],
+        request: SignedTwilioRequest | None = None,
+        *,
+        concurrently: bool = False,
+    ) -> list[Any]:
+        """Deliver ``request`` (the last one by default) to every replica of the app, as
+        Twilio's retries do when a load balancer spreads them: one after the other, or all at
+        once (``concurrently=True``: each replica's delivery in a thread of its own, released
+        together). Returns the responses in the replicas' order.
+
+        ``replicas`` are sync test clients of app instances built the way production builds
+        them, sharing the test's stores (``s3_env``, ``delivery_store``)."""
+        chosen = request if request is not None else self.last
+        clients = list(replicas)
+        for client in clients:
+            if _client_kind(client) == "async":
+                raise TypeError(
+                    "deliver_to takes sync test clients; for httpx.AsyncClient replicas use "
+                    "`await twilio_webhook.adeliver_to(replicas, ...)`"
+                )
+        if not concurrently:
+            return [self.send(client, chosen) for client in clients]
+        start = threading.Barrier(len(clients))
+        answers: list[Any] = [None] * len(clients)
+        failures: list[BaseException] = []
+
+        def deliver(index: int, client: Any) -> None:
+            start.wait()
+            try:
+                answers[index] = self.send(client, chosen)
+            except BaseException as exc:  # re-raised in the test's thread below
+                failures.append(exc)
+
+        threads = [
+            threading.Thread(target=deliver, args=(index, client), name=f"aivs-replica-{index}")
+            for index, client in enumerate(clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        return answers
+
     # -- sending (httpx.AsyncClient) ------------------------------------------------------------
 
     async def asend(self, client: Any, request: SignedTwilioRequest) -> Any:
@@ -355,6 +405,21 @@ class TwilioWebhookSender:
     async def aredeliver(self, client: Any, request: SignedTwilioRequest | None = None) -> Any:
         """:meth:`redeliver` through an ``httpx.AsyncClient``."""
         return await self.asend(client, request if request is not None else self.last)
+
+    async def adeliver_to(
+        self,
+        replicas: Sequence[Any],
+        request: SignedTwilioRequest | None = None,
+        *,
+        concurrently: bool = False,
+    ) -> list[Any]:
+        """:meth:`deliver_to` through ``httpx.AsyncClient`` replicas (``concurrently``: all
+        delivered in one ``asyncio.gather``)."""
+        chosen = request if request is not None else self.last
+        clients = list(replicas)
+        if concurrently:
+            return list(await asyncio.gather(*(self.asend(c, chosen) for c in clients)))
+        return [await self.asend(client, chosen) for client in clients]
 
     async def aforged(
         self,

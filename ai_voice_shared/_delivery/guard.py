@@ -26,7 +26,8 @@ _CLAIMS = itertools.count(1)
 
 def delivery_store(settings: DeliverySettings | None = None) -> DeliveryStore:
     """The store ``DELIVERY_STORE`` names, configured from ``DELIVERY_*`` (and ``S3_*`` for
-    the S3 store)."""
+    the S3 store). ``memory`` is this process's one shared store: every guard built from the
+    environment in one process sees the same claims."""
     settings = settings if settings is not None else DeliverySettings()
     if settings.store == "s3":
         from ai_voice_shared._delivery.s3 import S3DeliveryStore
@@ -39,7 +40,7 @@ def delivery_store(settings: DeliverySettings | None = None) -> DeliveryStore:
         return RedisDeliveryStore(
             settings.redis_url.get_secret_value(), timeout=settings.timeout_seconds
         )
-    return MemoryDeliveryStore(max_size=settings.max_size)
+    return MemoryDeliveryStore.shared(settings.max_size)
 
 
 def _seconds(name: str, value: float) -> float:

@@ -14,6 +14,9 @@ from ai_voice_shared.errors import ConfigurationError
 
 __all__ = ["MemoryDeliveryStore"]
 
+_SHARED: dict[int, MemoryDeliveryStore] = {}
+_SHARED_LOCK = threading.Lock()
+
 
 class MemoryDeliveryStore(DeliveryStore):
     """Records in a bounded map of this process: at most ``max_size`` of them, claims in
@@ -38,6 +41,25 @@ class MemoryDeliveryStore(DeliveryStore):
         self._records: OrderedDict[str, Stored] = OrderedDict()
         self._versions = itertools.count(1)
         self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, max_size: int = 100_000) -> MemoryDeliveryStore:
+        """This process's store of that size, the same for every caller (``DELIVERY_STORE=
+        memory``: the guards of one process share their claims, as one process's requests
+        should)."""
+        with _SHARED_LOCK:
+            store = _SHARED.get(max_size)
+            if store is None:
+                store = _SHARED[max_size] = cls(max_size=max_size)
+            return store
+
+    @classmethod
+    def clear_shared(cls) -> None:
+        """Empty every shared store of this process (a test kit does, before each test)."""
+        with _SHARED_LOCK:
+            stores = list(_SHARED.values())
+        for store in stores:
+            store.clear()
 
     def describe(self) -> str:
         return f"this process's memory (at most {self.max_size} keys)"

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from ai_voice_shared import DeliveryStore
 from ai_voice_shared_testing import FakeLookupServer, FakeTwilioApi, S3Bucket, TwilioWebhookSender
 from examples.webhook_handler import create_app
 
@@ -28,6 +29,18 @@ def client(
 ) -> Iterator[TestClient]:
     with TestClient(create_app()) as client:  # runs the lifespan: clients built from env
         yield client
+
+
+@pytest.fixture
+def replicas(
+    twilio_webhook: TwilioWebhookSender,
+    s3_env: S3Bucket,
+    lookup_env: FakeLookupServer,
+    delivery_store: DeliveryStore,
+) -> Iterator[list[TestClient]]:
+    """Two replicas of the service, built from the same environment: one S3, one store."""
+    with TestClient(create_app()) as one, TestClient(create_app()) as two:
+        yield [one, two]
 
 
 def reply(response: object) -> str:
@@ -58,7 +71,7 @@ def test_a_voice_note_is_stored_with_its_customer_and_thanked_for(
     assert "customer-id" in metadata
 
 
-def test_a_redelivered_webhook_stores_the_note_once(
+def test_a_redelivered_webhook_is_handled_once_and_answered_without_a_second_reply(
     client: TestClient,
     twilio_webhook: TwilioWebhookSender,
     twilio_api: FakeTwilioApi,
@@ -69,10 +82,10 @@ def test_a_redelivered_webhook_stores_the_note_once(
     again = twilio_webhook.redeliver(client)
 
     assert again.status_code == 200
-    assert reply(again) == "Thanks! We got your voice note."
+    assert reply(again) == ""
     assert len(s3_bucket.keys()) == 1
-    writes = [call for call in s3_bucket.calls if call.operation == "PutObject"]
-    assert len(writes) == 2  # the second a conditional write answered "already there"
+    assert [call.operation for call in s3_bucket.calls].count("PutObject") == 1
+    assert len(twilio_api.requests) == 2  # one media GET, one CDN GET: none for the retry
 
 
 def test_a_forged_webhook_is_refused_before_anything_is_fetched_or_stored(
@@ -171,6 +184,8 @@ def test_any_signed_message_gets_a_twiml_answer_and_every_voice_note_is_stored(
     data: st.DataObject,
 ) -> None:
     s3_bucket.clear()
+    # Each example is a new webhook: forget the ones an earlier example's SIDs handled.
+    client.app.state.services.guard.clear()  # type: ignore[attr-defined]
     payload = data.draw(twilio_api.payloads())  # media the fake serves: the storing path runs
 
     response = twilio_webhook.post(client, HOOK, payload)
@@ -182,3 +197,27 @@ def test_any_signed_message_gets_a_twiml_answer_and_every_voice_note_is_stored(
         assert len(s3_bucket.keys()) == len(payload.media)
     else:
         assert reply(response).startswith("Send us a voice note")
+
+
+@pytest.mark.aivs_delivery(stores=["s3", "redis"])
+@pytest.mark.parametrize("concurrently", [False, True], ids=["one after the other", "at once"])
+def test_one_webhook_delivered_to_two_replicas_is_handled_once(
+    replicas: list[TestClient],
+    twilio_webhook: TwilioWebhookSender,
+    twilio_api: FakeTwilioApi,
+    lookup_server: FakeLookupServer,
+    s3_bucket: S3Bucket,
+    concurrently: bool,
+) -> None:
+    lookup_server.add_customer(SENDER, company_name="Acme Ltd")
+    note = twilio_api.voice_note(b"OggS fleet", from_=f"whatsapp:{SENDER}")
+
+    answers = twilio_webhook.deliver_to(
+        replicas, twilio_webhook.sign(HOOK, note), concurrently=concurrently
+    )
+
+    assert sorted(answer.status_code for answer in answers) in ([200, 200], [200, 503])
+    assert sorted(map(reply, answers))[-1] == "Thanks, Acme Ltd! We got your voice note."
+    assert lookup_server.lookups == [SENDER]
+    assert len(twilio_api.requests) == 2  # the media once: one API GET, one CDN GET
+    assert len(s3_bucket.keys(note.account_sid)) == 1
