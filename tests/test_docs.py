@@ -15,7 +15,12 @@ from markdown.extensions.toc import slugify
 import ai_voice_shared
 import ai_voice_shared.models
 import ai_voice_shared_testing
-from ai_voice_shared.settings import CustomerLookupSettings, S3Settings, TwilioSettings
+from ai_voice_shared.settings import (
+    CustomerLookupSettings,
+    DeliverySettings,
+    S3Settings,
+    TwilioSettings,
+)
 
 ROOT = Path(__file__).parents[1]
 MODELS = ai_voice_shared.models.__all__
@@ -32,7 +37,13 @@ RUNTIME_HOME = {
     "AsyncS3Service": "async-s3.md",
     "AsyncTwilioMediaClient": "media-ingest.md",
     "CustomerLookupClient": "lookups.md",
-    "DeliveryGuard": "webhooks.md",
+    "DeliveryClaim": "deliveries.md",
+    "DeliveryGuard": "deliveries.md",
+    "DeliveryStore": "deliveries.md",
+    "MemoryDeliveryStore": "deliveries.md",
+    "RedisDeliveryStore": "deliveries.md",
+    "S3DeliveryStore": "deliveries.md",
+    "delivery_store": "deliveries.md",
     "MediaIngest": "media-ingest.md",
     "S3Service": "s3.md",
     "TwilioMediaClient": "media-ingest.md",
@@ -132,7 +143,12 @@ def test_every_test_kit_name_is_on_its_test_kit_page(name: str) -> None:
     assert f"`{name}" in page(where), f"document `{name}` on docs/{where}"
 
 
-def variables(settings: type[S3Settings | CustomerLookupSettings | TwilioSettings]) -> list[str]:
+SETTINGS = (S3Settings, CustomerLookupSettings, TwilioSettings, DeliverySettings)
+
+
+def variables(
+    settings: type[S3Settings | CustomerLookupSettings | TwilioSettings | DeliverySettings],
+) -> list[str]:
     names: list[str] = []
     for field in settings.model_fields.values():
         alias = field.validation_alias
@@ -140,13 +156,15 @@ def variables(settings: type[S3Settings | CustomerLookupSettings | TwilioSetting
     return [str(name) for name in names]
 
 
+def test_every_settings_class_is_checked() -> None:
+    assert {n for n in ai_voice_shared.__all__ if n.endswith("Settings")} == {
+        s.__name__ for s in SETTINGS
+    }
+
+
 @pytest.mark.parametrize(
     ("settings", "variable"),
-    [
-        (s.__name__, v)
-        for s in (S3Settings, CustomerLookupSettings, TwilioSettings)
-        for v in variables(s)
-    ],
+    [(s.__name__, v) for s in SETTINGS for v in variables(s)],
 )
 def test_every_setting_variable_is_in_the_table_of_its_class(settings: str, variable: str) -> None:
     section = page("settings.md").split(f"\n## {settings}\n", 1)[1].split("\n## ", 1)[0]

@@ -10,11 +10,12 @@ admonition):
 - ``<!-- example: conftest -->``: the block is a conftest; a test checks that it loads;
 - ``<!-- example: script -->``: the block is a script, run with ``python -c`` in a fresh process;
 - ``<!-- example: include -->``: the block only includes files of ``examples/`` with
-  pymdownx.snippets (``--8<-- "examples/voice_parser/poller.py"``, or ``...py:section`` for the
-  lines between ``# --8<-- [start:section]`` and ``# --8<-- [end:section]``); those files are
-  real modules that pytest, ruff and mypy check with the rest of the repository, so the block
-  is checked here only for pointing at such a file (docs pages only: GitHub does not render
-  includes);
+  pymdownx.snippets, in its block form (a ``--8<--`` line, one path a line, a ``--8<--`` line;
+  the one-line form is valid Python that ``ruff format`` would rewrite), a path being
+  ``examples/voice_parser/poller.py`` or ``...py:section`` for the lines between
+  ``# --8<-- [start:section]`` and ``# --8<-- [end:section]``; those files are real modules
+  that pytest, ruff and mypy check with the rest of the repository, so the block is checked
+  here only for pointing at such a file (docs pages only: GitHub does not render includes);
 - ``<!-- fragment: why -->``: not run, and why (a snippet of a larger handler, say).
 
 A block without a marker fails here, so no example can silently go stale. All test blocks of
@@ -46,7 +47,7 @@ _KIND = re.compile(
 )
 #: A fence for Python under another name would escape the runner.
 _FENCE = re.compile(r"^[ \t]*(?P<fence>```|~~~)[ \t]*(?P<info>[^\n]*)$", re.M)
-_INCLUDE = re.compile(r'--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"')
+_INCLUDE = re.compile(r"(?P<path>examples/[^\s:]+)(?::(?P<section>[\w-]+))?")
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,12 @@ INCLUDES = [b for b in ALL if b.kind == "include"]
 @pytest.mark.parametrize("block", INCLUDES, ids=[b.id for b in INCLUDES])
 def test_every_include_is_a_checked_file_of_examples(block: Block) -> None:
     assert block.page != "README.md", f"{block.id}: GitHub does not render --8<-- includes"
-    lines = [line for line in block.code.splitlines() if line.strip()]
-    assert lines
-    for line in lines:
-        match = _INCLUDE.fullmatch(line.strip())
-        assert match, f'{block.id}: an include block holds only --8<-- "examples/..." lines'
+    lines = [line.strip() for line in block.code.splitlines() if line.strip()]
+    assert len(lines) >= 3, f"{block.id}: an include block is --8<--, paths, --8<--"
+    assert lines[0] == lines[-1] == "--8<--", f"{block.id}: open and close it with --8<--"
+    for line in lines[1:-1]:
+        match = _INCLUDE.fullmatch(line)
+        assert match, f"{block.id}: include only files of examples/, one a line, not {line!r}"
         path = ROOT / match.group("path")
         assert path.is_file(), f"{block.id}: {path} does not exist"
         assert path.is_relative_to(ROOT / "examples"), f"{block.id}: include from examples/"
