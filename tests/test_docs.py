@@ -66,6 +66,8 @@ TESTING_HOME = {
     "MissingTestingExtraError": "testing.md",
     "MotoBackend": "testing-s3.md",
     "RecordedLookup": "testing-http.md",
+    "RedisServer": "real-s3.md",
+    "RedisUnavailableError": "real-s3.md",
     "S3Backend": "testing-s3.md",
     "S3Bucket": "testing-s3.md",
     "S3Call": "testing-s3.md",
