@@ -35,12 +35,14 @@ The hierarchy::
         └── MediaConflictError                     the media's key holds other bytes in S3
 
 Errors that report a bad value also subclass :class:`ValueError`, so code that already catches
-``ValueError`` around parsing keeps working. Every message says what failed and what to do.
+``ValueError`` around parsing keeps working. Every message says what failed and what to do, and
+ends by naming the docs page section that explains the error (``docs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar, Self
 
 __all__ = [
     "AiVoiceSharedError",
@@ -78,7 +80,42 @@ __all__ = [
 
 
 class AiVoiceSharedError(Exception):
-    """The root of every error raised by ``ai_voice_shared``."""
+    """The root of every error raised by ``ai_voice_shared`` (and by its test kit).
+
+    ``docs`` is the docs page and section that explains the error, ``errors.md#<class name in
+    lower case>`` unless a class names another. Every instance carries it as a PEP 678 note
+    (``See docs/errors.md#...``), which tracebacks, logged exceptions and pytest's reports print
+    under the message, while ``str(error)`` stays the message alone (it is what an adapter
+    answers over HTTP, and what code that matches on messages compares).
+    """
+
+    docs: ClassVar[str] = "errors.md#aivoicesharederror"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "docs" not in cls.__dict__:
+            cls.docs = f"errors.md#{cls.__name__.lower()}"
+
+    def __new__(cls, *args: object, **kwargs: object) -> Self:
+        error = super().__new__(cls, *args)
+        error.add_note(f"See docs/{cls.docs} for what this error means and what to do.")
+        return error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception's own __reduce__ calls cls(*args), which fails for the errors whose
+        # constructors take keyword-only details (S3ServiceError's operation and bucket): rebuild
+        # without calling __init__ and restore the attributes (and the one docs note) instead, so
+        # an error crosses a process boundary (multiprocessing, xdist, a task queue) intact.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[AiVoiceSharedError], args: tuple[object, ...], state: dict[str, object]
+) -> AiVoiceSharedError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(AiVoiceSharedError, ValueError):

@@ -206,7 +206,8 @@ def s3_env(s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch) -> S3Bucket:
 
     Sets ``S3_BUCKET_NAME``, ``S3_REGION`` and ``S3_ENDPOINT_URL`` (unset on moto) and, for
     SeaweedFS, ``S3_ACCESS_KEY_ID``/``S3_SECRET_ACCESS_KEY``; restored after the test. For code
-    that builds its client at import time, see the README.
+    that builds its client at import time, see
+    docs/testing-s3.md#clients-built-at-import-time.
     """
     settings = s3_bucket.settings
     monkeypatch.setenv("S3_BUCKET_NAME", settings.bucket_name)

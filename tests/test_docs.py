@@ -4,6 +4,9 @@ fresh-machine commands; its links resolve; the site builds with ``mkdocs build -
 
 from __future__ import annotations
 
+import importlib
+import pickle
+import pkgutil
 import re
 import subprocess
 import sys
@@ -15,6 +18,7 @@ from markdown.extensions.toc import slugify
 import ai_voice_shared
 import ai_voice_shared.models
 import ai_voice_shared_testing
+from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared.settings import (
     CustomerLookupSettings,
     DeliverySettings,
@@ -259,3 +263,38 @@ def test_the_site_builds_with_mkdocs_strict(tmp_path: Path) -> None:
         timeout=120,
     )
     assert build.returncode == 0, build.stderr
+
+
+def every_error_class() -> list[type[AiVoiceSharedError]]:
+    """Every subclass of the root, public or not, once every module of both packages is imported."""
+    for package in (ai_voice_shared, ai_voice_shared_testing):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+    found: list[type[AiVoiceSharedError]] = []
+    todo: list[type[AiVoiceSharedError]] = [AiVoiceSharedError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return sorted(found, key=lambda cls: cls.__name__)
+
+
+@pytest.mark.parametrize("error", every_error_class(), ids=lambda cls: cls.__name__)
+def test_every_error_names_a_docs_section_that_exists(error: type[AiVoiceSharedError]) -> None:
+    target, _, anchor = error.docs.partition("#")
+    assert (DOCS / target).is_file(), f"{error.__name__}.docs names a missing page {target}"
+    assert anchor in anchors(page(target)), f"docs/{target} has no section #{anchor}"
+
+
+def test_an_error_says_where_its_docs_are_under_its_message() -> None:
+    error = ai_voice_shared.S3ObjectNotFoundError(
+        "s3://bucket/a/key does not exist.", operation="GetObject", bucket="bucket"
+    )
+
+    assert error.__notes__ == [
+        "See docs/errors.md#s3objectnotfounderror for what this error means and what to do."
+    ]
+    assert "See docs" not in str(error)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.__notes__, str(copy), copy.operation) == (error.__notes__, str(error), "GetObject")

@@ -105,14 +105,27 @@ class RedisDeliveryStore(DeliveryStore):
         self._async: dict[asyncio.AbstractEventLoop, redis_async.Redis] = {}
         self._scripts = [self._client.register_script(s) for s in (_CREATE, _REPLACE, _REMOVE)]
 
-    def _options(self) -> dict[str, Any]:
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
+    def _options(self, *, asynchronous: bool = False) -> dict[str, Any]:
+        """One retry after a dropped connection, none after a timeout: the bound is stated.
 
+        redis-py 8 wants its asyncio Retry for the asyncio client (the sync one is converted
+        with a warning), so each side gets its own.
+        """
+        from redis.backoff import NoBackoff
+
+        retry: Any
+        if asynchronous:
+            from redis.asyncio.retry import Retry as AsyncRetry
+
+            retry = AsyncRetry(NoBackoff(), 1)
+        else:
+            from redis.retry import Retry
+
+            retry = Retry(NoBackoff(), 1)
         return {
             "socket_timeout": self.timeout,
             "socket_connect_timeout": self.timeout,
-            "retry": Retry(NoBackoff(), 1),
+            "retry": retry,
             "retry_on_timeout": False,
         }
 
@@ -189,7 +202,9 @@ class RedisDeliveryStore(DeliveryStore):
                 )
             for old in [known for known in self._async if known.is_closed()]:
                 del self._async[old]
-            client = self._async[loop] = redis.asyncio.Redis.from_url(self.url, **self._options())
+            client = self._async[loop] = redis.asyncio.Redis.from_url(
+                self.url, **self._options(asynchronous=True)
+            )
         return client
 
     async def _arun(self, index: int, key: str, *args: Any) -> Any:

@@ -53,6 +53,8 @@ class TwilioFormModel(BaseModel):
     )
 
     #: Fields whose wire value is a JSON document.
+    #: The section of docs/twilio.md that lists this model's parameters (named in errors).
+    _docs_section: ClassVar[str] = "parameters"
     _json_fields: ClassVar[frozenset[str]] = frozenset()
     #: Wire names of the declared fields; a repeated one is an error, not a multi-value.
     _wire_names: ClassVar[frozenset[str]] = frozenset()
@@ -168,7 +170,7 @@ class TwilioFormModel(BaseModel):
             f"{cls.__name__} is invalid ({count} problem{'s' if count != 1 else ''}):\n"
             + "\n".join(lines)
             + "\nPass the raw form body exactly as Twilio sent it (every parameter, blank "
-            "values included); see the parameter reference in the ai-voice-shared README.",
+            f"values included); see the parameters in docs/twilio.md#{cls._docs_section}.",
             fields=fields,
         )
 

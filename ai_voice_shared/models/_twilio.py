@@ -266,6 +266,8 @@ class TwilioWebhookPayload(_TwilioMessageBase):
 class TwilioStatusCallback(_TwilioMessageBase):
     """A status callback for an outbound message (``queued`` ... ``delivered``, ``read``)."""
 
+    _docs_section: ClassVar[str] = "status-callbacks"
+
     message_status: MessageStatus = Field(alias="MessageStatus")
     error_code: WireInt | None = Field(None, alias="ErrorCode")
     error_message: str | None = Field(None, alias="ErrorMessage")

@@ -1,7 +1,7 @@
 """Settings read from the environment (and a ``.env`` file), one class per concern.
 
 Every field is read from exactly the environment variable named in its alias (case-insensitive),
-so the names documented in the README are the names that work. Invalid or missing values raise
+so the names documented in docs/settings.md are the names that work. Invalid or missing values raise
 :class:`~ai_voice_shared.errors.ConfigurationError` naming the variable. Secrets are
 ``SecretStr``: they never appear in ``repr`` or logs.
 """

@@ -46,8 +46,9 @@ class EnvSettings(BaseSettings):
             raise ConfigurationError(
                 f"{type(self).__name__}: the {self._what} are invalid:\n"
                 + "\n".join(lines)
-                + "\nSet the environment variables (or a .env file) as the ai-voice-shared "
-                "README describes, or pass the values to the constructor."
+                + "\nSet the environment variables (or a .env file) as "
+                f"docs/settings.md#{type(self).__name__.lower()} describes, or pass the values "
+                "to the constructor."
             ) from exc
 
     @classmethod

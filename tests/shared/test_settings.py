@@ -226,7 +226,7 @@ def test_an_invalid_value_names_the_variable_and_the_rule(
     assert str(caught.value).splitlines() == [
         "S3Settings: the S3 settings are invalid:",
         line,
-        "Set the environment variables (or a .env file) as the ai-voice-shared README "
+        "Set the environment variables (or a .env file) as docs/settings.md#s3settings "
         "describes, or pass the values to the constructor.",
     ]
 

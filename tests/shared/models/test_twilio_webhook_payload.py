@@ -495,7 +495,7 @@ def test_a_malformed_payload_raises_an_error_naming_the_parameter(
         "TwilioWebhookPayload is invalid (1 problem):",
         line,
         "Pass the raw form body exactly as Twilio sent it (every parameter, blank values "
-        "included); see the parameter reference in the ai-voice-shared README.",
+        "included); see the parameters in docs/twilio.md#parameters.",
     ]
     assert isinstance(caught.value, ValueError)
     assert isinstance(caught.value.__cause__, ValidationError)
