@@ -60,7 +60,7 @@ TwilioPayload = Annotated[TwilioWebhookPayload, Depends(twilio_payload())]
 #: A status callback, verified and parsed.
 TwilioStatus = Annotated[TwilioStatusCallback, Depends(twilio_payload(model=TwilioStatusCallback))]
 #: The whole verified webhook: payload or JSON document, idempotency token, public URL, body.
-TwilioWebhook = Annotated[VerifiedWebhook, Depends(verified_twilio_webhook())]
+TwilioWebhook = Annotated[VerifiedWebhook[TwilioWebhookPayload], Depends(verified_twilio_webhook())]
 
 
 class TwilioWebhookRoute(APIRoute):

@@ -63,7 +63,7 @@ def verify_flask_request(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> VerifiedWebhook:
+) -> VerifiedWebhook[P]:
     """Verify and parse the current ``flask.request`` (body read through Flask, at most the
     verifier's ``max_body_bytes``), or raise the typed errors; ``verifier`` defaults to
     :meth:`TwilioWebhookVerifier.from_env`."""

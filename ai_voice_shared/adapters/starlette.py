@@ -106,7 +106,7 @@ async def verify_request(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> VerifiedWebhook:
+) -> VerifiedWebhook[P]:
     """Read ``request`` (up to the verifier's ``max_body_bytes``), verify and parse it, or raise
     the typed errors (each with its ``http_status``). ``verifier`` defaults to
     :meth:`TwilioWebhookVerifier.from_env`."""
@@ -124,11 +124,11 @@ def verified_twilio_webhook(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> Callable[[Request], Awaitable[VerifiedWebhook]]:
+) -> Callable[[Request], Awaitable[VerifiedWebhook[P]]]:
     """A FastAPI dependency giving the whole :class:`VerifiedWebhook` (for JSON webhooks, or
     the idempotency token); refused requests are answered as :func:`twilio_payload` does."""
 
-    async def dependency(request: Request) -> VerifiedWebhook:
+    async def dependency(request: Request) -> VerifiedWebhook[P]:
         try:
             return await verify_request(request, verifier, model=model)
         except (InvalidTwilioSignatureError, InvalidTwilioPayloadError) as exc:
@@ -163,7 +163,7 @@ def twilio_payload(
                     "depend on verified_twilio_webhook() to receive JSON webhooks."
                 ),
             )
-        return webhook.payload  # type: ignore[return-value]
+        return webhook.payload
 
     setattr(dependency, VERIFY_FIRST, True)
     return dependency
