@@ -25,10 +25,11 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import SecretStr
+from typing_extensions import TypeVar  # PEP 696 defaults (typing has them from 3.13)
 
 from ai_voice_shared._form import form_pairs
 from ai_voice_shared.errors import (
@@ -67,14 +68,23 @@ _REQUEST_URL = re.compile(
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
+#: The model a VerifiedWebhook's payload is: the one its verifier or dependency was given.
+M = TypeVar(
+    "M",
+    bound=TwilioWebhookPayload | TwilioStatusCallback,
+    default=TwilioWebhookPayload | TwilioStatusCallback,
+    covariant=True,  # a VerifiedWebhook[TwilioWebhookPayload] is a VerifiedWebhook (frozen)
+)
 
 
 @dataclass(frozen=True)
-class VerifiedWebhook:
+class VerifiedWebhook(Generic[M]):
     """A webhook that Twilio signed: what it said, and how it was checked.
 
-    ``payload`` is the parsed form (``None`` for a JSON webhook, whose parsed body is in
-    ``json``); ``public_url`` the URL the signature was checked against.
+    ``payload`` is the parsed form, as the model the verification was given
+    (``VerifiedWebhook[TwilioStatusCallback]`` from ``model=TwilioStatusCallback``), or
+    ``None`` for a JSON webhook, whose parsed body is in ``json``; ``public_url`` the URL the
+    signature was checked against.
 
     ``unsigned_idempotency_token`` is the ``I-Twilio-Idempotency-Token`` header, which Twilio
     repeats on every delivery of one webhook but which **no signature covers**: whoever replays
@@ -83,7 +93,7 @@ class VerifiedWebhook:
     use it where a forged value costs nothing.
     """
 
-    payload: TwilioWebhookPayload | TwilioStatusCallback | None
+    payload: M | None
     unsigned_idempotency_token: str | None
     public_url: str
     body: bytes
@@ -230,7 +240,7 @@ class TwilioWebhookVerifier:
         body: bytes | bytearray | str,
         *,
         model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-    ) -> VerifiedWebhook:
+    ) -> VerifiedWebhook[P]:
         """Check the signature, then parse the body as ``model`` (the inbound message by
         default, or :class:`TwilioStatusCallback`).
 

@@ -24,6 +24,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from ai_voice_shared.adapters._framework import missing
 from ai_voice_shared.adapters.wsgi import environ_headers, wsgi_request_url
@@ -62,7 +63,7 @@ def verify_flask_request(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> VerifiedWebhook:
+) -> VerifiedWebhook[P]:
     """Verify and parse the current ``flask.request`` (body read through Flask, at most the
     verifier's ``max_body_bytes``), or raise the typed errors; ``verifier`` defaults to
     :meth:`TwilioWebhookVerifier.from_env`."""
@@ -88,12 +89,24 @@ def verify_flask_request(
                 limit=limit,
             )
         raise checker.too_large(request.content_length)
+    if not body and "form" in request.__dict__:
+        body = _parsed_form_body(request)
     environ = request.environ
     verified = checker.verify(
         wsgi_request_url(environ), environ_headers(environ), body, model=model
     )
     flask.g.twilio_webhook = verified
     return verified
+
+
+def _parsed_form_body(request: flask.Request) -> bytes:
+    """The form body when something read ``request.form`` (or ``request.values``) first, a
+    ``before_request`` hook say: Werkzeug consumed the stream, and the raw body is gone.
+    Twilio's signature covers the URL and the parameters sorted by name, not the bytes, so the
+    parsed pairs, encoded again, verify (and parse) as the original did."""
+    if request.files:
+        return b""  # Twilio never sends a multipart body: nothing to rebuild it from
+    return urlencode(list(request.form.items(multi=True))).encode("ascii")
 
 
 def twilio_webhook_view(

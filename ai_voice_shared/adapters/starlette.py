@@ -22,16 +22,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from ai_voice_shared.adapters._framework import missing
-from ai_voice_shared.errors import InvalidTwilioPayloadError, InvalidTwilioSignatureError
+from ai_voice_shared.errors import (
+    ConfigurationError,
+    InvalidTwilioPayloadError,
+    InvalidTwilioSignatureError,
+)
 from ai_voice_shared.models import TwilioStatusCallback, TwilioWebhookPayload
 from ai_voice_shared.twiml import TWIML_MEDIA_TYPE, messaging_response
 from ai_voice_shared.webhooks import TwilioWebhookVerifier, VerifiedWebhook, request_url_of
 
 try:
-    from starlette.datastructures import FormData
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import Response
@@ -47,6 +50,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger("ai_voice_shared.webhooks")
+#: The attribute marking the adapter's dependencies, which TwilioWebhookRoute runs first.
+VERIFY_FIRST = "__aivs_verify_first__"
+#: The scope key TwilioWebhookRoute sets once it has verified, before FastAPI read the body.
+VERIFIED_FIRST = "aivs.verified_first"
 P = TypeVar("P", TwilioWebhookPayload, TwilioStatusCallback)
 
 
@@ -99,11 +106,14 @@ async def verify_request(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> VerifiedWebhook:
+) -> VerifiedWebhook[P]:
     """Read ``request`` (up to the verifier's ``max_body_bytes``), verify and parse it, or raise
     the typed errors (each with its ``http_status``). ``verifier`` defaults to
     :meth:`TwilioWebhookVerifier.from_env`."""
     checker = verifier if verifier is not None else TwilioWebhookVerifier.from_env()
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is not None and not request.scope.get(VERIFIED_FIRST):
+        raise _read_first(request, route)
     body = await _read_body(request, checker)
     verified = checker.verify(asgi_request_url(request.scope), request.headers, body, model=model)
     request.state.twilio_webhook = verified
@@ -114,11 +124,11 @@ def verified_twilio_webhook(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> Callable[[Request], Awaitable[VerifiedWebhook]]:
+) -> Callable[[Request], Awaitable[VerifiedWebhook[P]]]:
     """A FastAPI dependency giving the whole :class:`VerifiedWebhook` (for JSON webhooks, or
     the idempotency token); refused requests are answered as :func:`twilio_payload` does."""
 
-    async def dependency(request: Request) -> VerifiedWebhook:
+    async def dependency(request: Request) -> VerifiedWebhook[P]:
         try:
             return await verify_request(request, verifier, model=model)
         except (InvalidTwilioSignatureError, InvalidTwilioPayloadError) as exc:
@@ -127,6 +137,7 @@ def verified_twilio_webhook(
             )
             raise HTTPException(exc.http_status, detail=str(exc)) from None
 
+    setattr(dependency, VERIFY_FIRST, True)
     return dependency
 
 
@@ -152,8 +163,9 @@ def twilio_payload(
                     "depend on verified_twilio_webhook() to receive JSON webhooks."
                 ),
             )
-        return webhook.payload  # type: ignore[return-value]
+        return webhook.payload
 
+    setattr(dependency, VERIFY_FIRST, True)
     return dependency
 
 
@@ -165,23 +177,17 @@ async def _read_body(request: Request, verifier: TwilioWebhookVerifier) -> bytes
             raise verifier.too_large(int(declared))
         # The server delivers no more than the declared length (h11 and httptools enforce
         # it): Starlette's own read is bounded, and caches the body for the endpoint.
-        try:
-            body = await request.body()
-        except RuntimeError as exc:
-            return await _form_body(request, exc)
+        body = await request.body()
         if len(body) > limit:  # a server that does not enforce it
             raise verifier.too_large(len(body))
         return body
     chunks: list[bytes] = []
     size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise verifier.too_large()
-            chunks.append(chunk)
-    except RuntimeError as exc:
-        return await _form_body(request, exc)
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise verifier.too_large()
+        chunks.append(chunk)
     body = b"".join(chunks)
     # Starlette's own cache of the body (Request.body() returns it), so that the endpoint can
     # still read the body we consumed; there is no public way to put it back.
@@ -189,10 +195,15 @@ async def _read_body(request: Request, verifier: TwilioWebhookVerifier) -> bytes
     return body
 
 
-async def _form_body(request: Request, exc: RuntimeError) -> bytes:
-    """The body when FastAPI read it first, as a form (the endpoint also declares ``Form``
-    fields): rebuilt from the same pairs, which the signature covers."""
-    if str(exc) != "Stream consumed":
-        raise exc
-    form: FormData = await request.form()
-    return urlencode(list(form.multi_items())).encode("ascii")
+def _read_first(request: Request, route: Any) -> ConfigurationError:
+    """The refusal of a FastAPI endpoint that declares body fields (``Form``, ``File``,
+    ``Body``) beside the webhook dependency, without :class:`TwilioWebhookRoute`."""
+    where = f"{request.method} {getattr(route, 'path', request.url.path)}"
+    return ConfigurationError(
+        f"The FastAPI endpoint {where} declares body fields (Form, File or Body) beside the "
+        "Twilio webhook dependency, so FastAPI read and parsed the whole unsigned body before "
+        "the signature could be checked (a forged body of any size, parsed). Declare the "
+        "route with route_class=TwilioWebhookRoute (from ai_voice_shared.adapters.fastapi), "
+        "which verifies before FastAPI reads the body, or drop the body fields and read the "
+        "payload. See docs/webhooks.md#fastapi-body-fields."
+    )

@@ -83,7 +83,7 @@ def verify_environ(
     verifier: TwilioWebhookVerifier | None = None,
     *,
     model: type[P] = TwilioWebhookPayload,  # type: ignore[assignment]
-) -> VerifiedWebhook:
+) -> VerifiedWebhook[P]:
     """Read the body from ``wsgi.input`` (up to the verifier's ``max_body_bytes``), verify and
     parse it, or raise the typed errors (each with its ``http_status``). ``verifier`` defaults
     to :meth:`TwilioWebhookVerifier.from_env`."""

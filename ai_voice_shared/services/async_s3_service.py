@@ -268,6 +268,12 @@ class AsyncS3Service:
         """See :meth:`S3Service.delete_objects`."""
         return await self._run(self.service.delete_objects, list(keys))
 
+    # -- bucket housekeeping --------------------------------------------------------------------
+
+    async def abort_incomplete_uploads_after(self, days: int = 1) -> None:
+        """See :meth:`S3Service.abort_incomplete_uploads_after`."""
+        await self._run(self.service.abort_incomplete_uploads_after, days)
+
     # -- presigning (no I/O, but botocore may load credentials) ---------------------------------
 
     async def generate_presigned_url(

@@ -41,7 +41,7 @@ from ai_voice_shared.models import (
     S3PresignedPost,
     S3WriteResult,
 )
-from ai_voice_shared.services._s3 import download, upload, writes
+from ai_voice_shared.services._s3 import download, lifecycle, upload, writes
 from ai_voice_shared.services._s3.capture import CAPTURE
 from ai_voice_shared.services._s3.client import build_s3_client
 from ai_voice_shared.services._s3.download import DEFAULT_CHUNK_SIZE
@@ -502,6 +502,18 @@ class S3Service:
                 bucket=self.bucket,
             )
         return len(full_keys)
+
+    # -- bucket housekeeping --------------------------------------------------------------------
+
+    def abort_incomplete_uploads_after(self, days: int = 1) -> None:
+        """Put the bucket's lifecycle rule that aborts multipart uploads still incomplete
+        ``days`` days after they began, for keys under ``S3_KEY_PREFIX`` (the bucket's other
+        rules are kept; calling it again updates the rule). A process killed mid-upload
+        leaves its upload open, and no call is left to abort it: this rule does. It needs
+        ``s3:GetLifecycleConfiguration`` and ``s3:PutLifecycleConfiguration``; run it once
+        at deploy time. See docs/s3.md#unfinished-uploads.
+        """
+        lifecycle.apply_abort_rule(self._store, days)
 
     # -- presigning -----------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_type
+
 import pytest
 
 from ai_voice_shared import (
@@ -12,6 +14,7 @@ from ai_voice_shared import (
     TwilioStatusCallback,
     TwilioWebhookPayload,
     TwilioWebhookVerifier,
+    VerifiedWebhook,
     WebhookBodyTooLargeError,
 )
 from ai_voice_shared_testing.factories import (
@@ -48,6 +51,25 @@ def test_a_status_callback_is_parsed_with_the_model_asked_for() -> None:
     webhook = verifier().verify(PUBLIC, signed.headers, signed.body, model=TwilioStatusCallback)
 
     assert webhook.payload == callback
+
+
+def test_the_payload_is_typed_as_the_model_it_was_parsed_as() -> None:
+    # Checked by mypy (the CI runs it on tests/): no cast or isinstance to reach a field.
+    message = signed_twilio_request(
+        TwilioWebhookPayloadFactory.voice_note(), url=PUBLIC, auth_token=TOKEN
+    )
+    delivered = TwilioStatusCallbackFactory.delivered()
+    callback = signed_twilio_request(delivered, url=PUBLIC, auth_token=TOKEN)
+
+    inbound = verifier().verify(PUBLIC, message.headers, message.body)
+    status = verifier().verify(PUBLIC, callback.headers, callback.body, model=TwilioStatusCallback)
+
+    assert_type(inbound, VerifiedWebhook[TwilioWebhookPayload])
+    assert_type(status, VerifiedWebhook[TwilioStatusCallback])
+    assert inbound.payload is not None
+    assert status.payload is not None
+    assert_type(inbound.payload.num_media, int)
+    assert status.payload.message_status == delivered.message_status
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from ai_voice_shared.errors import (
 from ai_voice_shared.models import S3ObjectMetadata
 from ai_voice_shared.services._s3.errors import translate
 from ai_voice_shared.services._s3.keys import MAX_KEY_BYTES, validate_key
+from ai_voice_shared.services._s3.orphans import guard_retried_creates
 from ai_voice_shared.settings import S3Settings
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class Store:
         self.bucket = settings.bucket_name
         self.key_prefix = settings.key_prefix
         self._bucket_checked = False
+        guard_retried_creates(client)
 
     @property
     def endpoint(self) -> str:

@@ -5,38 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
-from fastapi import FastAPI, Form
 from starlette.testclient import TestClient
 
-from ai_voice_shared.adapters.fastapi import TwilioPayload
 from ai_voice_shared.adapters.starlette import (
     TwiMLResponse,
     asgi_request_url,
 )
 from ai_voice_shared_testing import TwilioWebhookSender
 from tests.shared.adapters.apps import fastapi_app
-
-
-def test_the_dependency_works_beside_form_fields_that_fastapi_reads_first(
-    twilio_webhook: TwilioWebhookSender,
-) -> None:
-    app = FastAPI()
-
-    @app.post("/hook")
-    async def hook(
-        MessageSid: Annotated[str, Form()],  # noqa: N803 - Twilio's parameter name
-        payload: TwilioPayload,
-    ) -> TwiMLResponse:
-        assert payload.message_sid == MessageSid
-        return TwiMLResponse(MessageSid)
-
-    response = twilio_webhook.post(TestClient(app), "/hook")
-
-    assert response.status_code == 200, response.text
-    assert twilio_webhook.last.payload.message_sid in response.text  # type: ignore[union-attr]
 
 
 def test_a_json_webhook_sent_to_a_form_endpoint_is_answered_400_saying_what_to_depend_on(

@@ -186,3 +186,65 @@ def test_a_faulted_write_changes_nothing_in_the_store(
     ]
     assert s3.download_bytes("voice/old.ogg") == b"old"
     assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def _streamed(s3: S3Service, make_file: Callable[[str, int], Path]) -> None:
+    s3.upload_stream("voice/k.ogg", (bytes(MiB) for _ in range(12)))
+
+
+@pytest.mark.parametrize("write", [_multipart, _streamed], ids=["upload_file", "upload_stream"])
+def test_a_create_whose_answer_was_lost_leaves_no_multipart_upload_open(
+    s3: S3Service,
+    faults: FaultInjector,
+    backend: S3Backend,
+    bucket: str,
+    make_file: Callable[[str, int], Path],
+    write: Callable[[S3Service, Callable[[str, int], Path]], None],
+) -> None:
+    # The store creates the upload, the connection drops before its answer: botocore retries
+    # and creates a second one; the first, whose id the client never saw, must not stay open.
+    faults.fail("CreateMultipartUpload", lose_response=True)
+
+    write(s3, make_file)
+
+    assert faults.unused() == []
+    assert faults.sent.count("CreateMultipartUpload") == 2
+    assert "AbortMultipartUpload" in faults.sent
+    assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert s3.head_object("voice/k.ogg").size == 12 * MiB
+
+
+def test_the_lifecycle_rule_aborts_unfinished_uploads_under_the_prefix_and_keeps_other_rules(
+    s3: S3Service, backend: S3Backend, bucket: str
+) -> None:
+    other = {
+        "ID": "expire-logs",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "logs/"},
+        "Expiration": {"Days": 30},
+    }
+    backend.client.put_bucket_lifecycle_configuration(
+        Bucket=bucket,
+        LifecycleConfiguration={"Rules": [other]},  # type: ignore[list-item]
+    )
+
+    s3.abort_incomplete_uploads_after(days=2)
+    s3.abort_incomplete_uploads_after(days=1)  # again: the rule is updated, not doubled
+
+    rules = backend.client.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    ours = [rule for rule in rules if rule.get("ID", "").startswith("ai-voice-shared")]
+    assert [rule.get("ID") for rule in rules if rule not in ours] == ["expire-logs"]
+    assert len(ours) == 1
+    assert ours[0]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert ours[0]["Status"] == "Enabled"
+    assert ours[0]["Filter"] == {"Prefix": s3.settings.key_prefix}
+
+
+@pytest.mark.parametrize("days", [0, -1, 1.5, True])
+def test_a_lifecycle_rule_of_no_whole_days_is_refused_naming_the_value(
+    s3: S3Service, days: object
+) -> None:
+    from ai_voice_shared import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=rf"at least 1, not {days!r}"):
+        s3.abort_incomplete_uploads_after(days=days)  # type: ignore[arg-type]
