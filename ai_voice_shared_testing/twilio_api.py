@@ -7,6 +7,13 @@ short-lived URL on a CDN host, which serves the bytes. Built on the kit's shared
 ``https://api.twilio.com`` itself, so payloads built by the factories work as they are), or
 served live on 127.0.0.1 (two ports: API and CDN).
 
+Served live (``ai-voice-shared fakes``), it has one endpoint Twilio does not: ``POST
+/__aivs/media`` on the API host registers media at run time (HTTP Basic auth of the account; the
+body is the media, its ``Content-Type`` the media's; ``?message_sid=MM...`` groups items in one
+message) and answers ``201`` with JSON ``{"url", "content_type", "account_sid", "message_sid",
+"media_sid", "size"}``: the ``MediaUrl`` a webhook carries. ``ai-voice-shared twilio send
+--media FILE`` uses it.
+
 Strict: at teardown the ``twilio_api`` fixture fails the test if ``Authorization`` ever reached
 the CDN host (credentials forwarded across the redirect: the bug behind published advisories
 in several chat products), if a request asked for media nobody registered, or if a fault never
@@ -26,6 +33,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from ai_voice_shared_testing._http.base import FakeHttpService
 from ai_voice_shared_testing._http.types import FakeAnswer, FakeRequest, RecordedRequest
@@ -36,7 +44,7 @@ if TYPE_CHECKING:
     from ai_voice_shared.models import TwilioMedia, TwilioWebhookPayload
     from ai_voice_shared.settings import TwilioSettings
 
-__all__ = ["DEFAULT_API_URL", "DEFAULT_CDN_URL", "VOICE_NOTE", "FakeTwilioApi"]
+__all__ = ["ADMIN_MEDIA_PATH", "DEFAULT_API_URL", "DEFAULT_CDN_URL", "VOICE_NOTE", "FakeTwilioApi"]
 
 DEFAULT_API_URL = "https://api.twilio.com"
 #: The reserved ``.test`` domain never resolves: nothing can leave even if interception were off.
@@ -47,6 +55,11 @@ _MEDIA_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages/(?P<message>(?:SM|MM)"
     r"[0-9a-fA-F]{32})/Media/(?P<media>ME[0-9a-fA-F]{32})$"
 )
+#: The fake's own endpoint (not Twilio's) that registers media at run time.
+ADMIN_MEDIA_PATH = "/__aivs/media"
+#: The largest media the admin endpoint takes (WhatsApp's limit is 16 MB).
+ADMIN_MEDIA_MAX_BYTES = 64 * 1024 * 1024
+_MESSAGE_SID = re.compile(r"^(?:SM|MM)[0-9a-fA-F]{32}$")
 _CDN_PATH = re.compile(r"^/(?P<token>[0-9a-f]{16})/(?P<media>ME[0-9a-fA-F]{32})$")
 
 
@@ -236,6 +249,8 @@ class FakeTwilioApi(FakeHttpService):
     def route(self, request: FakeRequest, role: str) -> tuple[FakeAnswer, str | None]:
         if role == "cdn":
             return self._cdn(request)
+        if request.path == ADMIN_MEDIA_PATH:
+            return self._register(request), None
         match = _MEDIA_PATH.match(request.path)
         if match is None or request.method not in ("GET", "HEAD"):
             return _twilio_error(404, 20404, "The requested resource was not found"), None
@@ -254,6 +269,37 @@ class FakeTwilioApi(FakeHttpService):
             f"&Signature={signature}"
         )
         return FakeAnswer(307, {"Location": location, "Content-Type": "text/html"}), "media"
+
+    def _register(self, request: FakeRequest) -> FakeAnswer:
+        """``POST /__aivs/media``: serve the body as one media item (the fake's admin API)."""
+        if request.method != "POST":
+            return _twilio_error(405, 20004, f"Method not allowed: POST {ADMIN_MEDIA_PATH}")
+        if not self._authorized(request.headers.get("authorization", ""), self.account_sid):
+            return _twilio_error(401, 20003, "Authenticate")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        message_sid = request.params.get("message_sid", [""])[0] or None
+        problem = None
+        if not request.body:
+            problem = "the body is the media and must not be empty"
+        elif len(request.body) > ADMIN_MEDIA_MAX_BYTES:
+            problem = f"the media is larger than {ADMIN_MEDIA_MAX_BYTES} bytes"
+        elif "/" not in content_type:
+            problem = "Content-Type must be the media's type, such as audio/ogg"
+        elif message_sid is not None and not _MESSAGE_SID.match(message_sid):
+            problem = f"message_sid must be an MM... or SM... SID, not {message_sid[:40]!r}"
+        if problem is not None:
+            return _twilio_error(400, 21620, f"Cannot register the media: {problem}")
+        media = self.add_media(request.body, content_type=content_type, message_sid=message_sid)
+        sid_path = urlsplit(media.url).path.split("/")
+        document = {
+            "url": media.url,
+            "content_type": content_type,
+            "account_sid": self.account_sid,
+            "message_sid": sid_path[-3],
+            "media_sid": sid_path[-1],
+            "size": len(request.body),
+        }
+        return FakeAnswer(201, {"Content-Type": "application/json"}, json.dumps(document).encode())
 
     def _cdn(self, request: FakeRequest) -> tuple[FakeAnswer, str | None]:
         match = _CDN_PATH.match(request.path)

@@ -4,18 +4,27 @@ all served live on 127.0.0.1.
 What ``ai-voice-shared demo`` and ``ai-voice-shared fakes`` run, usable from scripts too::
 
     with FakeStack(s3="moto") as stack:
+        stack.add_media_file(Path("note.ogg"))   # served by the fake Twilio API
         print(stack.environment())       # S3_ENDPOINT_URL, CUSTOMER_LOOKUP_BASE_URL, TWILIO_...
+
+Every server binds in the calling thread, so a port in use is a :class:`PortInUseError` at once
+(moto's own ``ThreadedMotoServer.start()`` waits forever when its thread dies on the bind).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import mimetypes
 import os
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
+
+from pydantic import ValidationError
 
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared_testing._extras import require
@@ -24,18 +33,81 @@ from ai_voice_shared_testing.s3_bucket import create_bucket
 from ai_voice_shared_testing.twilio_api import FakeTwilioApi
 
 if TYPE_CHECKING:
+    from ai_voice_shared.models import TwilioMedia
     from ai_voice_shared.settings import S3Settings
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
-__all__ = ["FakeStack", "FakeStackError", "S3Kind", "load_customers"]
+__all__ = [
+    "DEFAULT_WEBHOOK_BASE_URL",
+    "FakeStack",
+    "FakeStackError",
+    "PortInUseError",
+    "S3Kind",
+    "load_customers",
+    "media_type",
+]
 
 S3Kind = Literal["moto", "seaweedfs", "endpoint"]
 #: Credentials of the moto server (it accepts any; these make the environment complete).
 MOTO_KEYS = {"access_key_id": "testing", "secret_access_key": "testing"}
+#: Where a service run locally listens (uvicorn's default), as Twilio would call it.
+DEFAULT_WEBHOOK_BASE_URL = "http://127.0.0.1:8000"
+#: Audio types Twilio delivers that ``mimetypes`` does not know (or knows otherwise).
+_MEDIA_TYPES = {".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".amr": "audio/amr"}
 
 
 class FakeStackError(AiVoiceSharedError):
     """The fake stack could not start, or its input is unusable; the message says why."""
+
+
+class PortInUseError(FakeStackError):
+    """A fixed port is taken by another process (or not one this user may bind)."""
+
+
+def media_type(path: Path) -> str:
+    """The content type Twilio would give a media file, from its name (``audio/ogg`` for a
+    WhatsApp voice note); ``application/octet-stream`` when the name says nothing."""
+    suffix = path.suffix.lower()
+    return (
+        _MEDIA_TYPES.get(suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or ("application/octet-stream")
+    )
+
+
+def _bind_error(what: str, port: int, error: OSError) -> FakeStackError:
+    if error.errno == errno.EADDRINUSE:
+        return PortInUseError(
+            f"{what} port {port} is in use on 127.0.0.1: stop what listens there, or choose "
+            "another port (0 for a free one)."
+        )
+    return PortInUseError(f"{what} cannot listen on 127.0.0.1:{port}: {error.strerror or error}.")
+
+
+class _MotoServer:
+    """moto's server, bound in the calling thread and served in a daemon thread."""
+
+    def __init__(self, port: int) -> None:
+        server_module = require("moto.server")
+        from werkzeug.serving import make_server
+
+        app = server_module.DomainDispatcherApplication(server_module.create_backend_app)
+        self.server = make_server(
+            "127.0.0.1", port, app, threaded=True, request_handler=server_module.MotoRequestHandler
+        )
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, name="aivs-moto-server", daemon=True
+        )
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
 
 
 class FakeStack:
@@ -50,20 +122,29 @@ class FakeStack:
         s3_endpoint: str | None = None,
         s3_port: int = 0,
         lookup_port: int = 0,
+        twilio_port: int = 0,
         bucket: str = "voice-notes",
         region: str = "eu-west-1",
+        webhook_base_url: str = DEFAULT_WEBHOOK_BASE_URL,
     ) -> None:
         if s3 == "endpoint" and not s3_endpoint:
             raise FakeStackError("The endpoint S3 backend needs its URL (--s3-endpoint URL).")
+        for what, port in (("S3", s3_port), ("lookup", lookup_port), ("Twilio", twilio_port)):
+            if not 0 <= port <= 65535:
+                raise FakeStackError(
+                    f"The {what} port must be 0-65535 (0: a free one), not {port}."
+                )
         self.s3_kind = s3
         self.s3_endpoint = s3_endpoint
         self.s3_port = s3_port
         self.lookup_port = lookup_port
+        self.twilio_port = twilio_port
+        self.webhook_base_url = webhook_base_url.rstrip("/")
         self.bucket = bucket
         self.region = region if s3 != "seaweedfs" else "us-east-1"
         self.lookup = FakeLookupServer()
         self.twilio = FakeTwilioApi()
-        self._moto: Any = None
+        self._moto: _MotoServer | None = None
         self._seaweedfs: SeaweedFSServer | None = None
         self.endpoint_url = ""
 
@@ -71,8 +152,14 @@ class FakeStack:
         """Start the S3 server, create the bucket, and serve the lookup fake."""
         try:
             self._start_s3()
-            self.lookup.serve(port=self.lookup_port)
-            self.twilio.serve()
+            for what, fake, port in (
+                ("The lookup server's", self.lookup, self.lookup_port),
+                ("The fake Twilio API's", self.twilio, self.twilio_port),
+            ):
+                try:
+                    fake.serve(port=port)
+                except OSError as error:
+                    raise _bind_error(what, port, error) from None
             self._create_bucket()
         except BaseException:
             self.stop()
@@ -85,13 +172,11 @@ class FakeStack:
 
             # The moto server logs every request through werkzeug; the stack reports itself.
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
-            server_module = require("moto.server")
-            self._moto = server_module.ThreadedMotoServer(
-                ip_address="127.0.0.1", port=self.s3_port, verbose=False
-            )
-            self._moto.start()
-            host, port = self._moto.get_host_and_port()
-            self.endpoint_url = f"http://{host}:{port}"
+            try:
+                self._moto = _MotoServer(self.s3_port)
+            except OSError as error:
+                raise _bind_error("The S3 (moto) server's", self.s3_port, error) from None
+            self.endpoint_url = f"http://127.0.0.1:{self._moto.port}"
         elif self.s3_kind == "seaweedfs":
             from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
@@ -147,11 +232,25 @@ class FakeStack:
             "S3_REGION": self.region,
             "CUSTOMER_LOOKUP_BASE_URL": self.lookup.base_url,
             **self.twilio.environment(),
+            "TWILIO_WEBHOOK_BASE_URL": self.webhook_base_url,
         }
         if settings.access_key_id is not None and settings.secret_access_key is not None:
             env["AWS_ACCESS_KEY_ID"] = settings.access_key_id.get_secret_value()
             env["AWS_SECRET_ACCESS_KEY"] = settings.secret_access_key.get_secret_value()
         return env
+
+    def add_media_file(self, path: Path) -> TwilioMedia:
+        """Serve the bytes of ``path`` from the fake Twilio API (type from its name); return
+        the item as a webhook lists it (its ``url`` is the ``MediaUrl0`` to send)."""
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise FakeStackError(
+                f"Cannot read the media file {str(path)!r}: {exc.strerror}."
+            ) from None
+        if not content:
+            raise FakeStackError(f"The media file {str(path)!r} is empty.")
+        return self.twilio.add_media(content, content_type=media_type(path))
 
     def stop(self) -> None:
         """Stop everything that was started."""
@@ -189,6 +288,11 @@ def load_customers(path: Path) -> dict[str, dict[str, str]]:
         raise FakeStackError(
             f"Cannot read the customers file {str(path)!r}: {exc.strerror}."
         ) from None
+    except UnicodeDecodeError as exc:
+        raise FakeStackError(
+            f"The customers file {str(path)!r} is not UTF-8 text (byte {exc.start}): save it as "
+            "UTF-8 JSON or CSV."
+        ) from None
     rows: list[Mapping[str, Any]]
     if path.suffix.lower() == ".csv":
         rows = list(csv.DictReader(text.splitlines()))
@@ -213,5 +317,16 @@ def load_customers(path: Path) -> dict[str, dict[str, str]]:
         if not isinstance(row, Mapping) or not row.get("phone_number"):
             raise FakeStackError(f"Customer #{index} in {str(path)!r} has no phone_number.")
         fields = {k: str(v) for k, v in row.items() if k != "phone_number" and v not in (None, "")}
-        customers[str(row["phone_number"])] = fields
+        number = str(row["phone_number"])
+        try:  # what the lookup server will do with it, checked before anything starts
+            FakeLookupServer().add_customer(number, fields)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in exc.errors()
+            )
+            raise FakeStackError(f"Customer #{index} in {str(path)!r}: {problems}.") from None
+        except (AiVoiceSharedError, ValueError) as exc:
+            why = str(exc).removeprefix("FakeLookupServer.add_customer: ")
+            raise FakeStackError(f"Customer #{index} in {str(path)!r}: {why}") from None
+        customers[number] = fields
     return customers

@@ -2,7 +2,11 @@
 
 Prints the environment a service needs to reach it (``export NAME=value`` lines, or one JSON
 line with ``--json``), seeded with the customers of ``--customers FILE`` (JSON or CSV, read by
-:func:`~ai_voice_shared_testing._cli.fake_stack.load_customers`).
+:func:`~ai_voice_shared_testing._cli.fake_stack.load_customers`) and the media of ``--media
+FILE`` (served by the fake Twilio API; more at run time through its ``POST /__aivs/media``).
+
+SIGINT and SIGTERM stop it at any moment, during start-up too: the handler raises in the main
+thread (setting an event would leave a start-up that waits never interrupted).
 """
 
 from __future__ import annotations
@@ -11,14 +15,29 @@ import argparse
 import json
 import signal
 import sys
-import threading
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError
+from ai_voice_shared_testing._cli.exits import EXIT_OK, UsageError, port_number
 
-__all__ = ["HELP", "configure", "run"]
+__all__ = ["DESCRIPTION", "HELP", "Interrupted", "configure", "run"]
 
-HELP = "Run the fake S3 and lookup servers until interrupted."
+HELP = "Serve fake S3, customer lookup and Twilio API (media) servers until interrupted."
+DESCRIPTION = (
+    "Serve an S3 server (moto or SeaweedFS) with a bucket, the fake customer-lookup-server and "
+    "the fake Twilio REST API (media downloads, HTTP Basic auth, CDN redirect) on 127.0.0.1, "
+    "and print the environment a service needs to use them (TWILIO_WEBHOOK_BASE_URL included). "
+    "Media given with --media, or posted at run time to POST $TWILIO_API_BASE_URL/__aivs/media "
+    "(as `ai-voice-shared twilio send --media FILE` does), is served at the URLs printed. "
+    "Stops on Ctrl-C or SIGTERM. Exit codes: 0 stopped, 1 could not start, 2 usage "
+    "(a bad option, a port in use, an unreadable file)."
+)
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop now (a BaseException so no ``except Exception`` in a
+    start-up path swallows it)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -30,13 +49,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="S3 server to start (default: moto).",
     )
     parser.add_argument(
-        "--s3-port", type=int, default=0, help="Port of the moto server (default: a free one)."
+        "--s3-port",
+        type=port_number,
+        default=0,
+        metavar="PORT",
+        help="Port of the moto S3 server (default: a free one; SeaweedFS always takes free ones).",
     )
     parser.add_argument(
         "--lookup-port",
-        type=int,
+        type=port_number,
         default=0,
-        help="Port of the lookup server (default: a free one).",
+        metavar="PORT",
+        help="Port of the fake customer-lookup-server (default: a free one).",
+    )
+    parser.add_argument(
+        "--twilio-port",
+        type=port_number,
+        default=0,
+        metavar="PORT",
+        help="Port of the fake Twilio API, TWILIO_API_BASE_URL (default: a free one; its CDN "
+        "host takes a free one).",
+    )
+    parser.add_argument(
+        "--webhook-base-url",
+        default=None,
+        metavar="URL",
+        help="TWILIO_WEBHOOK_BASE_URL to print: the public base URL of the service Twilio calls "
+        "(default: http://127.0.0.1:8000, where `uvicorn` listens).",
     )
     parser.add_argument(
         "--bucket", default="voice-notes", help="Bucket to create (default: voice-notes)."
@@ -48,47 +87,104 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="JSON or CSV of phone number to customer metadata.",
     )
     parser.add_argument(
+        "--media",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="An audio (or any media) file the fake Twilio API serves; its MediaUrl is printed. "
+        "Repeatable.",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="Print the environment as one JSON line."
     )
     parser.set_defaults(run=run)
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Once: a second signal while the stack stops must not interrupt the stopping.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
 def run(args: argparse.Namespace) -> int:
     """``ai-voice-shared fakes``: serve until SIGINT or SIGTERM; 1 if the stack cannot start."""
     from ai_voice_shared.errors import AiVoiceSharedError
-    from ai_voice_shared_testing._cli.fake_stack import FakeStack, load_customers
+    from ai_voice_shared_testing._cli.fake_stack import (
+        DEFAULT_WEBHOOK_BASE_URL,
+        FakeStack,
+        PortInUseError,
+        load_customers,
+    )
 
+    base_url = args.webhook_base_url or DEFAULT_WEBHOOK_BASE_URL
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--webhook-base-url must be an http(s) URL, not {base_url!r}")
     try:
         customers = load_customers(args.customers) if args.customers else {}
     except AiVoiceSharedError as error:
         raise UsageError(str(error)) from None
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
+    for path in args.media:
+        if not path.is_file():
+            raise UsageError(f"--media {str(path)!r}: no such file")
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack = FakeStack(
+        s3=args.s3,
+        s3_port=args.s3_port,
+        lookup_port=args.lookup_port,
+        twilio_port=args.twilio_port,
+        bucket=args.bucket,
+        webhook_base_url=base_url,
+    )
     try:
-        stack = FakeStack(
-            s3=args.s3, s3_port=args.s3_port, lookup_port=args.lookup_port, bucket=args.bucket
-        ).start()
-    except (AiVoiceSharedError, OSError) as error:
-        print(f"ai-voice-shared fakes: could not start: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        for number, fields in customers.items():
-            stack.lookup.add_customer(number, fields)
-        env = stack.environment()
-        if args.json:
-            print(json.dumps({"environment": env, "customers": len(customers)}), flush=True)
-        else:
-            print(
-                f"# ai-voice-shared fakes: S3 ({args.s3}), customer lookup and Twilio media on"
-                " 127.0.0.1,"
-                f" {len(customers)} customer(s). Ctrl-C to stop."
-            )
-            for name, value in env.items():
-                print(f"export {name}={value}")
-            print("# ready", flush=True)
-        stopping.wait()
+        try:
+            stack.start()
+            for number, fields in customers.items():
+                stack.lookup.add_customer(number, fields)
+            media = [(path, stack.add_media_file(path)) for path in args.media]
+        except PortInUseError as error:
+            raise UsageError(str(error)) from None
+        except (AiVoiceSharedError, OSError) as error:
+            print(f"ai-voice-shared fakes: could not start: {error}", file=sys.stderr)
+            return 1
+        _announce(args, stack.environment(), len(customers), media)
+        while True:
+            signal.pause()  # until a signal raises Interrupted
+    except Interrupted:
+        pass
     finally:
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
         stack.stop()
         print("# stopped", flush=True)
     return EXIT_OK
+
+
+def _announce(
+    args: argparse.Namespace, env: dict[str, str], customers: int, media: list[tuple[Path, Any]]
+) -> None:
+    if args.json:
+        document = {
+            "environment": env,
+            "customers": customers,
+            "media": [
+                {"file": str(path), "url": item.url, "content_type": item.content_type}
+                for path, item in media
+            ],
+        }
+        print(json.dumps(document), flush=True)
+        return
+    print(
+        f"# ai-voice-shared fakes: S3 ({args.s3}), customer lookup and the Twilio API on"
+        f" 127.0.0.1, {customers} customer(s), {len(media)} media file(s). Ctrl-C to stop."
+    )
+    for name, value in env.items():
+        print(f"export {name}={value}")
+    for path, item in media:
+        print(f"# media {path.name} ({item.content_type}): {item.url}")
+    print(
+        "# send a voice note: ai-voice-shared twilio send "
+        f"{env['TWILIO_WEBHOOK_BASE_URL']}/twilio/whatsapp --media FILE"
+    )
+    print("# ready", flush=True)

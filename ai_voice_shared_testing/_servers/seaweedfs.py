@@ -138,19 +138,28 @@ class SeaweedFSServer:
         os.close(handle)
         self._logfile = Path(log)
         self.ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
+        private_tmp = data / "tmp"
+        private_tmp.mkdir()
         command = [
             str(binary),
+            # glog writes weed.* files to $TMPDIR unless told otherwise: log to stderr (our log
+            # file) only.
+            "-logtostderr",
             "mini",
             f"-dir={data / 'data'}",
             "-ip=127.0.0.1",
             "-ip.bind=127.0.0.1",
             "-admin.ui=false",
+            "-webdav=false",  # its chunk cache is a directory in $TMPDIR; S3 needs no WebDAV
             *(f"-{flag}={port}" for flag, port in self.ports.items()),
         ]
         env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": self.access_key_id,
             "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+            # Whatever else it puts in a temp dir (unix sockets, caches) stays in the work dir
+            # the supervisor deletes.
+            "TMPDIR": str(private_tmp),
         }
         self._log = self._logfile.open("wb")
         # Through the supervisor: it stops the server and deletes its data as soon as this
@@ -162,6 +171,7 @@ class SeaweedFSServer:
                 "ai_voice_shared_testing._servers.supervisor",
                 str(data),
                 log,
+                *self._sockets(),
                 "--",
                 *command,
             ],
@@ -178,6 +188,11 @@ class SeaweedFSServer:
             self.stop()
             raise
         return self
+
+    def _sockets(self) -> list[str]:
+        """The unix sockets ``weed mini`` creates in /tmp (hard-coded there, not under $TMPDIR,
+        and left behind even by a clean stop), by the ports they are named after."""
+        return [f"/tmp/seaweedfs-*-{port}.sock" for port in self.ports.values()]
 
     def _wait_until_ready(self) -> None:
         assert self._process is not None

@@ -1,13 +1,14 @@
 """Run a server so that it never outlives whoever started it: ``python -m`` this module.
 
-    python -m ai_voice_shared_testing._servers.supervisor WORKDIR LOGFILE -- COMMAND [ARG ...]
+    python -m ai_voice_shared_testing._servers.supervisor WORKDIR LOGFILE [GLOB ...] -- COMMAND ...
 
 Starts COMMAND in this process's group, then waits for its standard input to close: the parent
 closes the pipe to stop the server, and the kernel closes it when the parent dies by any means
 (SIGTERM, SIGKILL, a crash, a pytest-xdist worker torn down). Either way, and on SIGTERM or
-SIGINT to this process, it stops COMMAND (SIGTERM, then SIGKILL after 10 s) and deletes WORKDIR
-and LOGFILE. If COMMAND exits by itself, so does this process, with its code, deleting WORKDIR
-but leaving LOGFILE for the parent to read why.
+SIGINT to this process, it stops COMMAND (SIGTERM, then SIGKILL after 10 s) and deletes WORKDIR,
+LOGFILE and the files matching each GLOB (what COMMAND leaves outside WORKDIR: SeaweedFS's unix
+sockets in /tmp). If COMMAND exits by itself, so does this process, with its code, deleting
+WORKDIR and the GLOB files but leaving LOGFILE for the parent to read why.
 
 A server started in a session of its own survives a parent killed by a signal: pytest handles
 SIGINT, not SIGTERM, so without this a SeaweedFS server was left running, its data behind.
@@ -17,6 +18,7 @@ Only the standard library is used: it starts in a few tens of milliseconds.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import signal
@@ -31,12 +33,22 @@ _GRACE = 10.0
 
 def main(argv: list[str]) -> int:
     """Supervise ``argv`` (``WORKDIR -- COMMAND ...``); return the exit code."""
-    if len(argv) < 4 or argv[2] != "--":
+    split = argv.index("--") if "--" in argv else -1
+    if split < 2 or split == len(argv) - 1:
         print(
-            f"usage: python -m {__spec__.name if __spec__ else __name__} WORKDIR LOGFILE -- COMMAND"
+            f"usage: python -m {__spec__.name if __spec__ else __name__} WORKDIR LOGFILE "
+            "[GLOB ...] -- COMMAND"
         )
         return 2
-    workdir, logfile, command = argv[0], argv[1], argv[3:]
+    workdir, logfile, leftovers, command = argv[0], argv[1], argv[2:split], argv[split + 1 :]
+
+    def remove_leftovers() -> None:
+        shutil.rmtree(workdir, ignore_errors=True)
+        for pattern in leftovers:
+            for path in glob.glob(pattern):
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
     done = threading.Event()
 
@@ -64,7 +76,7 @@ def main(argv: list[str]) -> int:
         pass
     code = child.poll()
     if code is not None:  # it died by itself: the parent reads the log, then deletes it
-        shutil.rmtree(workdir, ignore_errors=True)
+        remove_leftovers()
         return code
     if code is None:
         # The parent starts this process as a group leader, COMMAND in the same group: the
@@ -80,7 +92,7 @@ def main(argv: list[str]) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             code = child.wait()
-    shutil.rmtree(workdir, ignore_errors=True)
+    remove_leftovers()
     with contextlib.suppress(OSError):
         os.unlink(logfile)
     return code

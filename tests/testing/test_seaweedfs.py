@@ -8,6 +8,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable
@@ -86,6 +87,22 @@ def test_stop_frees_the_ports_and_deletes_the_data(weed: Path) -> None:
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
     assert not workdir.exists()
+
+
+def test_start_and_stop_leave_nothing_in_tmpdir_nor_sockets_in_tmp(
+    weed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private))  # what weed reads
+    monkeypatch.setattr(tempfile, "tempdir", str(private))  # what this process reads
+
+    with SeaweedFSServer(binary=weed) as server:
+        ports = list(server.ports.values())
+        assert list(private.iterdir())  # the server's own work dir and log, while it runs
+
+    assert list(private.iterdir()) == []
+    assert [p for port in ports for p in Path("/tmp").glob(f"seaweedfs-*-{port}.sock")] == []
 
 
 def _servers_under(tmp: Path) -> list[int]:
@@ -169,9 +186,9 @@ def test_a_killed_test_run_leaves_no_server_and_no_data_behind(
         run.wait(timeout=60)
 
         assert _wait_until(lambda: not _servers_under(scratch), 45), _servers_under(scratch)
-        assert _wait_until(lambda: not list(scratch.glob("aivs-seaweedfs-*")), 15), list(
-            scratch.iterdir()
-        )
+        assert _wait_until(
+            lambda: not list(scratch.glob("aivs-seaweedfs-*")) + list(scratch.glob("weed*")), 15
+        ), list(scratch.iterdir())
     finally:
         if run.poll() is None:
             run.kill()

@@ -136,13 +136,25 @@ class BaseTwilioMediaClient:
             raise UntrustedMediaUrlError(
                 f"Refusing to fetch {url[:200]!r} with the account's credentials: {problem}. "
                 f"Only media URLs of {self.account_sid} at {self.settings.api_base_url} get them "
-                "(a forged webhook can point MediaUrl anywhere). If this is a test, point "
-                "TWILIO_API_BASE_URL at the fake Twilio API.",
+                f"(a forged webhook can point MediaUrl anywhere).{self._test_hint(url)}",
                 url=url,
             )
         match = _MEDIA_PATH.match(urlsplit(url).path)
         assert match is not None
         return url, match.group("media")
+
+    def _test_hint(self, url: object) -> str:
+        """What to check in a test: the URL's host against TWILIO_API_BASE_URL's."""
+        host = urlsplit(url).netloc if isinstance(url, str) else ""
+        base = urlsplit(self.settings.api_base_url).netloc
+        if host and host != base:
+            return (
+                f" The media URL is at {host}, TWILIO_API_BASE_URL at {base}: in a test against a "
+                "fake Twilio API, the webhook must carry media URLs the fake serves (register the "
+                "media with it: FakeTwilioApi.add_media, `ai-voice-shared fakes --media FILE` or "
+                "`ai-voice-shared twilio send --media FILE`; see docs/cli.md)."
+            )
+        return ""
 
     def _distrust(self, url: object) -> str | None:
         if not isinstance(url, str):
@@ -318,7 +330,10 @@ class BaseTwilioMediaClient:
                 "(or the API key pair), and that the media belongs to that account."
             )
         elif status == 404:
-            advice = "The media does not exist (deleted, or the webhook is not Twilio's)."
+            advice = (
+                "The media does not exist (deleted, or the webhook is not Twilio's; a fake Twilio "
+                "API serves only the media registered with it, see docs/cli.md)."
+            )
         else:
             advice = "Twilio or its CDN is failing; the download can be retried later."
         where = (
