@@ -124,10 +124,13 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "S3Bucket",
         "S3Call",
         "S3FaultInjector",
+        "S3NotificationsUnsupportedError",
         "SeaweedFSBackend",
         "SeaweedFSServer",
         "SeaweedFSUnavailableError",
         "SignedTwilioRequest",
+        "SqsFaultInjector",
+        "SqsQueue",
         "TwilioWebhookSender",
         "VirtualTime",
     ]
