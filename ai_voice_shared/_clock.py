@@ -41,6 +41,21 @@ class Clock:
         """Wait in this task."""
         await asyncio.sleep(seconds)
 
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Wait in this thread until ``event`` is set or ``seconds`` pass; whether it is set.
+
+        A background loop (the queue consumer's heartbeat) waits here, so a virtual clock
+        can move its time on instead of waiting for it."""
+        return event.wait(seconds)
+
+    async def async_wait(self, event: asyncio.Event, seconds: float) -> bool:
+        """Wait in this task until ``event`` is set or ``seconds`` pass; whether it is set."""
+        try:
+            await asyncio.wait_for(event.wait(), seconds)
+        except TimeoutError:
+            return event.is_set()
+        return True
+
 
 _clock_lock = threading.Lock()
 _clock: Clock = Clock()

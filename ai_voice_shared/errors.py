@@ -21,6 +21,8 @@ The hierarchy::
     │   ├── DeliveryConflictError                  the same key came with another payload
     │   ├── DeliveryLeaseLostError                 a handling outlived its lease; another took over
     │   └── DeliveryStoreError                     the delivery store failed or did not answer
+    ├── InvalidS3EventError (also ValueError)      an SQS message body is not an S3 event
+    ├── VoiceNoteQueueError                        an SQS call of the voice-note queue failed
     ├── InvalidPhoneNumberError (also ValueError)  not a phone number in E.164 form
     ├── CustomerLookupError                        a customer lookup failed (masked number, ...)
     │   ├── CustomerNotFoundError                  no customer has that number (404)
@@ -59,6 +61,7 @@ __all__ = [
     "DeliveryLeaseLostError",
     "DeliveryStoreError",
     "InvalidPhoneNumberError",
+    "InvalidS3EventError",
     "InvalidS3KeyError",
     "InvalidTwilioPayloadError",
     "InvalidTwilioSignatureError",
@@ -75,6 +78,7 @@ __all__ = [
     "S3ServiceError",
     "TwilioMediaError",
     "UntrustedMediaUrlError",
+    "VoiceNoteQueueError",
     "WebhookBodyTooLargeError",
 ]
 
@@ -314,6 +318,29 @@ class DeliveryStoreError(DeliveryError):
     Answer it 503 (``http_status``; ``transient``): nothing was handled, and Twilio's next
     delivery is decided again once the store is back.
     """
+
+
+class InvalidS3EventError(AiVoiceSharedError, ValueError):
+    """An SQS message body that is not an S3 event notification (not JSON, no ``Records``, a
+    field of the wrong type). The consumer leaves such a message to the queue's dead-letter
+    queue (docs/voice-note-events.md#poison-messages)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            f"{message}. A voice-note queue receives only S3 event notifications: see "
+            "docs/voice-note-events.md#poison-messages."
+        )
+
+
+class VoiceNoteQueueError(AiVoiceSharedError):
+    """An SQS call of the voice-note queue failed; ``operation`` is the SQS API name
+    (``"ReceiveMessage"``), ``code`` what SQS answered; the botocore error is chained.
+    ``VoiceNoteConsumer.run`` logs it and tries again after a pause; ``poll`` raises it."""
+
+    def __init__(self, message: str, *, operation: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.code = code
 
 
 class InvalidPhoneNumberError(AiVoiceSharedError, ValueError):

@@ -2,7 +2,7 @@
 
 The pytest plugin (``ai_voice_shared_testing.plugin``) loads automatically through the
 ``pytest11`` entry point and provides the fixtures (``s3_bucket``, ``lookup_server``, ...).
-The classes behind them work without pytest: :class:`S3Bucket` and its backends,
+The classes behind them work without pytest: :class:`S3Bucket` and its backends, :class:`SqsQueue`,
 :class:`FakeLookupServer`, :class:`SeaweedFSServer`. Names load on first use, so the plugin
 costs nothing in runs that do not use them.
 """
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing._extras import MissingTestingExtraError
     from ai_voice_shared_testing._http.base import FakeHttpService
     from ai_voice_shared_testing._s3.backend import S3Backend
-    from ai_voice_shared_testing._s3.bucket import S3Bucket
+    from ai_voice_shared_testing._s3.bucket import S3Bucket, S3NotificationsUnsupportedError
     from ai_voice_shared_testing._s3.endpoint import EndpointBackend
     from ai_voice_shared_testing._s3.faults import S3Call, S3FaultInjector
     from ai_voice_shared_testing._s3.moto import MotoBackend
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
         SeaweedFSServer,
         SeaweedFSUnavailableError,
     )
+    from ai_voice_shared_testing._sqs.faults import SqsFaultInjector
+    from ai_voice_shared_testing._sqs.queue import SqsQueue
     from ai_voice_shared_testing.fault_proxy import FaultProxy
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
@@ -48,10 +50,13 @@ __all__ = [
     "S3Bucket",
     "S3Call",
     "S3FaultInjector",
+    "S3NotificationsUnsupportedError",
     "SeaweedFSBackend",
     "SeaweedFSServer",
     "SeaweedFSUnavailableError",
     "SignedTwilioRequest",
+    "SqsFaultInjector",
+    "SqsQueue",
     "TwilioWebhookSender",
     "VirtualTime",
 ]
@@ -62,13 +67,15 @@ __getattr__, __dir__ = lazy_face(
         "._extras": ["MissingTestingExtraError"],
         "._http.base": ["FakeHttpService"],
         "._s3.backend": ["S3Backend"],
-        "._s3.bucket": ["S3Bucket"],
+        "._s3.bucket": ["S3Bucket", "S3NotificationsUnsupportedError"],
         "._s3.endpoint": ["EndpointBackend"],
         "._s3.faults": ["S3Call", "S3FaultInjector"],
         "._s3.moto": ["MotoBackend"],
         "._s3.seaweedfs": ["SeaweedFSBackend"],
         "._servers.redis": ["RedisServer", "RedisUnavailableError"],
         "._servers.seaweedfs": ["SeaweedFSServer", "SeaweedFSUnavailableError"],
+        "._sqs.faults": ["SqsFaultInjector"],
+        "._sqs.queue": ["SqsQueue"],
         ".fault_proxy": ["FaultProxy"],
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
         ".twilio_api": ["FakeTwilioApi"],

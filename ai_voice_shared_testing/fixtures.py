@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing.lookup_server import FakeLookupServer
     from ai_voice_shared_testing.redis_server import RedisServer
     from ai_voice_shared_testing.s3_bucket import S3Backend, S3Bucket
+    from ai_voice_shared_testing.sqs_queue import SqsQueue
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
     from ai_voice_shared_testing.webhooks import TwilioWebhookSender
@@ -55,7 +56,9 @@ OPT_OUT = (
 #: The options every fake's marker takes.
 FAKE_OPTIONS: dict[str, object] = {"strict": True, "real_sleep": False}
 #: The markers of the fakes; ``real_sleep=True`` on any of them turns virtual time off.
-FAKE_MARKERS = ("aivs_s3", "aivs_lookup", "aivs_twilio")
+FAKE_MARKERS = ("aivs_s3", "aivs_sqs", "aivs_lookup", "aivs_twilio")
+#: The options of ``aivs_sqs``.
+SQS_OPTIONS: dict[str, object] = {**FAKE_OPTIONS, "max_receive_count": 3}
 
 
 def marker_options(node: pytest.Item, name: str, allowed: dict[str, object]) -> dict[str, Any]:
@@ -226,6 +229,44 @@ def s3_env(s3_bucket: S3Bucket, monkeypatch: pytest.MonkeyPatch) -> S3Bucket:
         else:
             monkeypatch.delenv(name, raising=False)
     return s3_bucket
+
+
+@pytest.fixture
+def sqs_queue(request: pytest.FixtureRequest, s3_bucket: S3Bucket) -> Iterator[SqsQueue]:
+    """A fresh SQS queue with its dead-letter queue (``maxReceiveCount`` 3), on moto
+    in-process, removed afterwards; ``s3_bucket.notify(sqs_queue)`` makes the bucket's writes
+    reach it (moto backend).
+
+    Yields an ``SqsQueue``: ``.url``, ``.settings`` (``VoiceNoteQueueSettings``),
+    ``.consumer(handle)``, ``.send()``, ``.depth()``, ``.dead_letters()``, ``.calls`` and
+    ``.fail(operation, ...)``. Long polls and visibility timeouts run on the virtual clock
+    (``aivs_clock.advance(31)`` shows a hidden message again). At teardown the test fails for
+    a fault that never triggered, or a message received and then neither deleted nor given
+    back, unless ``@pytest.mark.aivs_sqs(strict=False)``;
+    ``@pytest.mark.aivs_sqs(max_receive_count=N)`` changes the dead-letter threshold.
+    """
+    options = marker_options(request.node, "aivs_sqs", SQS_OPTIONS)
+    from ai_voice_shared_testing.sqs_queue import fresh_queue
+
+    message = None
+    queues = fresh_queue(max_receive_count=int(options["max_receive_count"]))
+    try:
+        queue = queues.__enter__()
+    except AiVoiceSharedError as error:
+        message = str(error)
+    _fail_unless_none(message)
+    problems: list[str] = []
+    try:
+        yield queue
+        if options["strict"]:
+            problems = queue.unused_faults() + [
+                f"message {mid} was received but neither deleted nor given back "
+                "(ChangeMessageVisibility): a consumer dropped it"
+                for mid in queue.unacknowledged()
+            ]
+    finally:
+        queues.__exit__(None, None, None)
+    _fail_on_problems("sqs_queue", "aivs_sqs", problems)
 
 
 def _worker(request: pytest.FixtureRequest) -> str:

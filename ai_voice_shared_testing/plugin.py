@@ -111,6 +111,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "aivs_sqs(*, strict=True, real_sleep=False, max_receive_count=3): sqs_queue options; "
+        "strict=False turns off the teardown check for faults never triggered and messages "
+        "received but never acknowledged; real_sleep=True makes long polls and visibility "
+        "timeouts take real time; max_receive_count: receives before the dead-letter queue.",
+    )
+    config.addinivalue_line(
+        "markers",
         "aivs_delivery(*, stores=None): the delivery stores this test's delivery_store runs "
         "on (a subset of memory, s3, redis); default: --aivs-delivery-stores.",
     )

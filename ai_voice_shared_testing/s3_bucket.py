@@ -23,7 +23,7 @@ from ai_voice_shared_testing._s3.admin import (
     empty_bucket,
 )
 from ai_voice_shared_testing._s3.backend import S3Backend
-from ai_voice_shared_testing._s3.bucket import S3Bucket
+from ai_voice_shared_testing._s3.bucket import S3Bucket, S3NotificationsUnsupportedError
 from ai_voice_shared_testing._s3.endpoint import EndpointBackend
 from ai_voice_shared_testing._s3.faults import S3Call, S3FaultInjector
 from ai_voice_shared_testing._s3.moto import MotoBackend
@@ -38,6 +38,7 @@ __all__ = [
     "S3Bucket",
     "S3Call",
     "S3FaultInjector",
+    "S3NotificationsUnsupportedError",
     "SeaweedFSBackend",
     "bucket_name",
     "create_bucket",

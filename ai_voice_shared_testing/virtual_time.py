@@ -73,6 +73,25 @@ class VirtualTime(Clock):
         self.advance(seconds)
         await asyncio.sleep(0)
 
+    #: Real seconds a :meth:`wait` gives its event before it moves the clock on instead.
+    WAIT_SLICE = 0.05
+
+    def wait(self, event: threading.Event, seconds: float) -> bool:
+        """Give ``event`` a short real slice, then move the clock ``seconds`` on: a background
+        loop's timer (the queue consumer's heartbeat) fires at once while the test runs."""
+        if event.wait(min(seconds, self.WAIT_SLICE)):
+            return True
+        self.advance(seconds)
+        return event.is_set()
+
+    async def async_wait(self, event: asyncio.Event, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(event.wait(), min(seconds, self.WAIT_SLICE))
+        except TimeoutError:
+            self.advance(seconds)
+            return event.is_set()
+        return True
+
     def install(self) -> Self:
         """Make this the clock of every client of the library until :meth:`uninstall`."""
         if self._previous is None:

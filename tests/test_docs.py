@@ -24,6 +24,7 @@ from ai_voice_shared.settings import (
     DeliverySettings,
     S3Settings,
     TwilioSettings,
+    VoiceNoteQueueSettings,
 )
 
 ROOT = Path(__file__).parents[1]
@@ -40,6 +41,8 @@ RUNTIME_HOME = {
     "AsyncMediaIngest": "media-ingest.md",
     "AsyncS3Service": "async-s3.md",
     "AsyncTwilioMediaClient": "media-ingest.md",
+    "AsyncVoiceNoteConsumer": "voice-note-events.md",
+    "ConsumerReport": "voice-note-events.md",
     "CustomerLookupClient": "lookups.md",
     "DeliveryClaim": "deliveries.md",
     "DeliveryGuard": "deliveries.md",
@@ -54,7 +57,10 @@ RUNTIME_HOME = {
     "TwilioRequestValidator": "twilio.md",
     "TwilioWebhookVerifier": "webhooks.md",
     "VerifiedWebhook": "webhooks.md",
+    "VoiceNoteConsumer": "voice-note-events.md",
+    "VoiceNoteSweep": "voice-note-events.md",
     "__version__": "index.md",
+    "configure_voice_note_notifications": "voice-note-events.md",
     "mask_phone_number": "lookups.md",
     "messaging_response": "webhooks.md",
     "normalize_phone_number": "lookups.md",
@@ -76,10 +82,13 @@ TESTING_HOME = {
     "S3Bucket": "testing-s3.md",
     "S3Call": "testing-s3.md",
     "S3FaultInjector": "testing-s3.md",
+    "S3NotificationsUnsupportedError": "testing-s3.md",
     "SeaweedFSBackend": "testing-s3.md",
     "SeaweedFSServer": "real-s3.md",
     "SeaweedFSUnavailableError": "real-s3.md",
     "SignedTwilioRequest": "testing-http.md",
+    "SqsFaultInjector": "testing-s3.md",
+    "SqsQueue": "testing-s3.md",
     "TwilioWebhookSender": "testing-http.md",
     "VirtualTime": "testing.md",
 }
@@ -149,11 +158,23 @@ def test_every_test_kit_name_is_on_its_test_kit_page(name: str) -> None:
     assert f"`{name}" in page(where), f"document `{name}` on docs/{where}"
 
 
-SETTINGS = (S3Settings, CustomerLookupSettings, TwilioSettings, DeliverySettings)
+SETTINGS = (
+    S3Settings,
+    CustomerLookupSettings,
+    TwilioSettings,
+    DeliverySettings,
+    VoiceNoteQueueSettings,
+)
 
 
 def variables(
-    settings: type[S3Settings | CustomerLookupSettings | TwilioSettings | DeliverySettings],
+    settings: type[
+        S3Settings
+        | CustomerLookupSettings
+        | TwilioSettings
+        | DeliverySettings
+        | VoiceNoteQueueSettings
+    ],
 ) -> list[str]:
     names: list[str] = []
     for field in settings.model_fields.values():

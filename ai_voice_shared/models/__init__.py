@@ -20,6 +20,13 @@ if TYPE_CHECKING:
         S3PresignedPost,
         S3WriteResult,
     )
+    from ai_voice_shared.models._s3_event import (
+        S3EventBucket,
+        S3EventEntity,
+        S3EventNotification,
+        S3EventObject,
+        S3EventRecord,
+    )
     from ai_voice_shared.models._twilio import (
         MessageStatus,
         TwilioMedia,
@@ -30,6 +37,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CustomerMetadata",
     "MessageStatus",
+    "S3EventBucket",
+    "S3EventEntity",
+    "S3EventNotification",
+    "S3EventObject",
+    "S3EventRecord",
     "S3ListResponse",
     "S3ObjectMetadata",
     "S3PresignedPost",
@@ -45,6 +57,13 @@ __getattr__, __dir__ = lazy_face(
     {
         "._customer": ["CustomerMetadata"],
         "._media": ["StoredMedia"],
+        "._s3_event": [
+            "S3EventBucket",
+            "S3EventEntity",
+            "S3EventNotification",
+            "S3EventObject",
+            "S3EventRecord",
+        ],
         "._s3": ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost", "S3WriteResult"],
         "._twilio": [
             "MessageStatus",

@@ -15,16 +15,24 @@ from ai_voice_shared._face import lazy_face
 if TYPE_CHECKING:
     from ai_voice_shared.settings._delivery import DeliverySettings
     from ai_voice_shared.settings._lookup import CustomerLookupSettings
+    from ai_voice_shared.settings._queue import VoiceNoteQueueSettings
     from ai_voice_shared.settings._s3 import S3Settings
     from ai_voice_shared.settings._twilio import TwilioSettings
 
-__all__ = ["CustomerLookupSettings", "DeliverySettings", "S3Settings", "TwilioSettings"]
+__all__ = [
+    "CustomerLookupSettings",
+    "DeliverySettings",
+    "S3Settings",
+    "TwilioSettings",
+    "VoiceNoteQueueSettings",
+]
 
 __getattr__, __dir__ = lazy_face(
     __name__,
     {
         "._delivery": ["DeliverySettings"],
         "._lookup": ["CustomerLookupSettings"],
+        "._queue": ["VoiceNoteQueueSettings"],
         "._s3": ["S3Settings"],
         "._twilio": ["TwilioSettings"],
     },

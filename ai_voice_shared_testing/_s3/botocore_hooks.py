@@ -1,5 +1,9 @@
 """How every boto3 client of the process is watched: botocore handlers and three patches.
 
+The same handlers watch SQS queues (by ``QueueUrl``) for
+:class:`~ai_voice_shared_testing._sqs.faults.SqsFaultInjector`; on a virtual clock, a long
+poll of a watched queue is asked without waiting and an empty answer moves the clock instead.
+
 :func:`install` adds three handlers to botocore's built-in handler list, so every boto3 client
 created afterwards carries them: the fixture's, an ``S3Service()`` the code under test builds
 from ``s3_env``, a bare ``boto3.client("s3")``. They do nothing until a :class:`Watcher` (an
@@ -58,16 +62,26 @@ class _Hooks:
         self.local = threading.local()
         self.installed = False
 
-    # provide-client-params.s3: the API parameters of every call (and of presigning).
+    # provide-client-params.s3/.sqs: the API parameters of every call (and of presigning).
     def on_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.local.pending = (model.name, dict(params))
+        self.local.long_poll = 0
+        if model.name == "ReceiveMessage" and params.get("QueueUrl") in self.watched:
+            from ai_voice_shared.hooks import Clock, get_clock
+
+            if type(get_clock()) is not Clock:
+                # A long poll of a watched queue on a virtual clock: asked without waiting,
+                # and an empty answer moves the clock by the wait instead (after_call).
+                self.local.long_poll = int(params.get("WaitTimeSeconds") or 0)
+                params["WaitTimeSeconds"] = 0
 
     # before-call.s3: a call that is really made (presigning stops before this).
     def on_call(self, model: Any, **_: Any) -> None:
         pending: tuple[str, dict[str, Any]] | None = getattr(self.local, "pending", None)
         name, params = pending if pending is not None else (model.name, {})
         self.local.pending = None
-        bucket = params.get("Bucket")
+        self.local.params = params
+        bucket = params.get("Bucket", params.get("QueueUrl"))
         injector = self.watched.get(bucket) if isinstance(bucket, str) else None
         if name == "CreateBucket" and isinstance(bucket, str):
             for watching in list(self.watched.values()):
@@ -94,6 +108,19 @@ class _Hooks:
             self.local.injected = True
             request.url = _ANSWERED_URL
         return response
+
+    # after-call.sqs: what a call answered (a watcher may track it: received messages).
+    def on_after_call(self, parsed: Any, model: Any, **_: Any) -> None:
+        injector: Watcher | None = getattr(self.local, "injector", None)
+        after = getattr(injector, "_after_call", None)
+        if after is not None and isinstance(parsed, dict):
+            after(model.name, getattr(self.local, "params", {}), parsed)
+        wait = getattr(self.local, "long_poll", 0)
+        self.local.long_poll = 0
+        if wait and isinstance(parsed, dict) and not parsed.get("Messages"):
+            from ai_voice_shared.hooks import get_clock
+
+            get_clock().sleep(wait)
 
     def watch(self, bucket: str, watcher: Watcher) -> None:
         """Record and fault the calls about ``bucket`` through ``watcher``."""
@@ -151,6 +178,10 @@ def install() -> None:
                 ("provide-client-params.s3", HOOKS.on_params),
                 ("before-call.s3", HOOKS.on_call),
                 ("before-send.s3", HOOKS.on_send, handlers.REGISTER_FIRST),
+                ("provide-client-params.sqs", HOOKS.on_params),
+                ("before-call.sqs", HOOKS.on_call),
+                ("before-send.sqs", HOOKS.on_send, handlers.REGISTER_FIRST),
+                ("after-call.sqs", HOOKS.on_after_call),
                 ("creating-client-class", _mark_equipped),
             ]
         )
@@ -185,10 +216,13 @@ def _equip_older_clients_on_first_call() -> None:
     def _make_api_call(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         if not getattr(self, "_aivs_hooks", False):
             events = self.meta.events
-            if self.meta.service_model.service_name == "s3":
-                events.register("provide-client-params.s3", HOOKS.on_params)
-                events.register("before-call.s3", HOOKS.on_call)
-                events.register_first("before-send.s3", HOOKS.on_send)
+            service = self.meta.service_model.service_name
+            if service in ("s3", "sqs"):
+                events.register(f"provide-client-params.{service}", HOOKS.on_params)
+                events.register(f"before-call.{service}", HOOKS.on_call)
+                events.register_first(f"before-send.{service}", HOOKS.on_send)
+            if service == "sqs":
+                events.register("after-call.sqs", HOOKS.on_after_call)
             moto = sys.modules.get("moto.core.models")
             if moto is not None:
                 moto.patch_client(self)  # registers moto's handler unless it has it already

@@ -7,8 +7,9 @@ injection (through :class:`~ai_voice_shared_testing._s3.faults.S3FaultInjector`)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared.settings import S3Settings
 from ai_voice_shared_testing._s3.faults import S3Call, S3FaultInjector
 
@@ -17,13 +18,14 @@ if TYPE_CHECKING:
 
     from ai_voice_shared.services.s3_service import S3Service
 
-__all__ = ["BucketStore", "S3Bucket"]
+__all__ = ["BucketStore", "NotifiedQueue", "S3Bucket", "S3NotificationsUnsupportedError"]
 
 
 class BucketStore(Protocol):
     """What a bucket needs of the backend it lives on (an :class:`~.backend.S3Backend`)."""
 
     region: str
+    name: str
 
     @property
     def client(self) -> S3Client:
@@ -36,6 +38,24 @@ class BucketStore(Protocol):
 
     def clear(self, name: str) -> None:
         """Empty bucket ``name``."""
+        ...
+
+
+class S3NotificationsUnsupportedError(AiVoiceSharedError):
+    """``S3Bucket.notify()`` on a backend that sends no S3 notifications (not moto)."""
+
+
+class NotifiedQueue(Protocol):
+    """What :meth:`S3Bucket.notify` needs of a queue (an ``SqsQueue``)."""
+
+    @property
+    def settings(self) -> Any:
+        """The queue's ``VoiceNoteQueueSettings``."""
+        ...
+
+    @property
+    def client(self) -> Any:
+        """A boto3 SQS client that reaches it."""
         ...
 
 
@@ -151,6 +171,28 @@ class S3Bucket:
     def unused_faults(self) -> list[str]:
         """Faults that were registered but did not all happen."""
         return self._faults.unused()
+
+    def notify(self, queue: NotifiedQueue, *, prefix: str = "", suffix: str = "") -> None:
+        """Send an S3 event to ``queue`` (the ``sqs_queue`` fixture) for every object created
+        in this bucket from now on: put, multipart, copy and POST, by any client, as
+        ``configure_voice_note_notifications`` configures it in production (S3 then sends one
+        ``s3:TestEvent``). moto only: moto's S3 delivers to its own SQS; SeaweedFS and other
+        stores send no SQS notifications."""
+        if self._backend.name != "moto":
+            raise S3NotificationsUnsupportedError(
+                f"s3_bucket.notify() needs the moto S3 backend, not {self._backend.name!r}: "
+                "only moto delivers S3 notifications to (its) SQS. Run this test on moto "
+                "(--aivs-s3-backend=moto), or send the events yourself with sqs_queue.send()."
+            )
+        from ai_voice_shared.services.voice_note_queue import configure_voice_note_notifications
+
+        configure_voice_note_notifications(
+            self.service,
+            queue=queue.settings,
+            sqs_client=queue.client,
+            prefix=prefix,
+            suffix=suffix,
+        )
 
     def close(self) -> None:
         """Stop recording calls and injecting faults for this bucket."""

@@ -143,15 +143,20 @@ class S3FaultInjector:
             )
         from botocore.awsrequest import AWSResponse
 
-        body = (
-            fault.body
-            or (
-                f"<Error><Code>{fault.code}</Code><Message>injected by "
-                f"S3Bucket.fail()</Message><RequestId>aivs-injected</RequestId></Error>"
-            ).encode()
+        body = fault.body or self._error_body(fault.code)
+        return AWSResponse(
+            request.url, fault.status, cast(Any, self._error_headers(fault.code)), _Body(body)
         )
-        headers = {"x-amz-request-id": "aivs-injected", "content-type": "application/xml"}
-        return AWSResponse(request.url, fault.status, cast(Any, headers), _Body(body))
+
+    def _error_body(self, code: str) -> bytes:
+        """The error document the service answers (S3: XML)."""
+        return (
+            f"<Error><Code>{code}</Code><Message>injected by S3Bucket.fail()</Message>"
+            "<RequestId>aivs-injected</RequestId></Error>"
+        ).encode()
+
+    def _error_headers(self, code: str) -> dict[str, str]:
+        return {"x-amz-request-id": "aivs-injected", "content-type": "application/xml"}
 
     def close(self) -> None:
         """Stop watching the bucket."""

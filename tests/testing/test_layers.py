@@ -26,6 +26,7 @@ FAMILIES = {
         "endpoint",
     ],
     "_servers": ["supervisor", "seaweedfs", "redis"],
+    "_sqs": ["faults", "moto", "queue"],
     "_cli": ["exits", "signature_doctor", "fake_stack", "verify", "fakes", "demo", "main"],
 }
 #: What a family may use of the rest of the kit, besides its own lower modules.
@@ -33,6 +34,7 @@ SHARED = {
     "_http": {"_extras"},
     "_s3": {"_extras", "_servers.seaweedfs"},
     "_servers": set(),
+    "_sqs": {"_extras", "_s3.botocore_hooks", "_s3.faults", "_s3.moto_stubber"},
     "_cli": {
         "_extras",
         "factories",

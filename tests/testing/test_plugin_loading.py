@@ -49,6 +49,7 @@ PLUGIN_FIXTURES = [
     "s3_object_metadata_factory",
     "s3_service",
     "s3_settings",
+    "sqs_queue",
     "twilio_api",
     "twilio_env",
     "twilio_media_client",
