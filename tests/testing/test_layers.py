@@ -26,6 +26,7 @@ FAMILIES = {
         "endpoint",
     ],
     "_servers": ["supervisor", "seaweedfs", "redis"],
+    "_twilio": ["errors", "resources", "callbacks"],
     "_cli": ["exits", "signature_doctor", "fake_stack", "verify", "fakes", "demo", "main"],
 }
 #: What a family may use of the rest of the kit, besides its own lower modules.
@@ -33,6 +34,7 @@ SHARED = {
     "_http": {"_extras"},
     "_s3": {"_extras", "_servers.seaweedfs"},
     "_servers": set(),
+    "_twilio": {"_extras", "_http.types"},
     "_cli": {
         "_extras",
         "factories",
