@@ -449,12 +449,16 @@ def lookup_env(
 def twilio_api(
     request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
 ) -> Iterator[FakeTwilioApi]:
-    """A fake Twilio media API and CDN that every httpx client reaches (``https://api.twilio.com``
-    itself is intercepted, so factory-built payloads work as they are).
+    """A fake Twilio REST API (Media, Messages) and CDN that every httpx client, every
+    ``requests`` session (the official ``twilio`` SDK) and every aiohttp session reaches
+    (``https://api.twilio.com`` itself is intercepted, so factory-built payloads work as they
+    are); a request to a real Twilio or AWS host from any of them fails with a clear error.
 
     ``.voice_note(content)``, ``.message(*contents)``, ``.add_media(content)`` register media
-    and build payloads; ``.settings()``, ``.environment()``, ``.account_sid``,
-    ``.auth_token``; ``.fail(503, on="media"|"cdn")``, ``.fail(cut_after=N)``,
+    and build payloads; ``.messages`` (created through the API), ``.deliver_status(sid,
+    "delivered", client=...)`` (signed status callbacks), ``.media_sids()``; ``.settings()``,
+    ``.environment()``, ``.account_sid``, ``.auth_token``, ``.api_key_sid``,
+    ``.api_key_secret``; ``.fail(503, on="media"|"messages"|"cdn")``, ``.fail(cut_after=N)``,
     ``.fail(oversize=N)``, ``.delay(s)``, ``.requests``. Strict: ``Authorization`` reaching the
     CDN host, requests for unknown media and faults never triggered fail the test at teardown
     (``@pytest.mark.aivs_twilio(strict=False)`` or ``fail(..., optional=True)`` to opt out).
@@ -474,12 +478,12 @@ def live_twilio_api(twilio_api: FakeTwilioApi) -> FakeTwilioApi:
 
 @pytest.fixture
 def twilio_env(twilio_api: FakeTwilioApi, monkeypatch: pytest.MonkeyPatch) -> FakeTwilioApi:
-    """Set ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN`` and ``TWILIO_API_BASE_URL`` to reach
-    ``twilio_api``, for code that builds its clients from the environment."""
+    """Set ``TWILIO_ACCOUNT_SID``, ``TWILIO_AUTH_TOKEN``, ``TWILIO_API_KEY_SID``,
+    ``TWILIO_API_KEY_SECRET`` and ``TWILIO_API_BASE_URL`` to reach ``twilio_api`` (it accepts
+    either credential pair, as Twilio does), for code that builds its clients from the
+    environment."""
     for name, value in twilio_api.environment().items():
         monkeypatch.setenv(name, value)
-    for name in ("TWILIO_API_KEY_SID", "TWILIO_API_KEY_SECRET"):
-        monkeypatch.delenv(name, raising=False)
     return twilio_api
 
 

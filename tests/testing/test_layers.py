@@ -27,6 +27,7 @@ FAMILIES = {
     ],
     "_servers": ["supervisor", "seaweedfs", "redis"],
     "_sqs": ["faults", "moto", "queue"],
+    "_twilio": ["errors", "resources", "callbacks"],
     "_cli": ["exits", "signature_doctor", "fake_stack", "verify", "fakes", "demo", "main"],
 }
 #: What a family may use of the rest of the kit, besides its own lower modules.
@@ -35,6 +36,7 @@ SHARED = {
     "_s3": {"_extras", "_servers.seaweedfs"},
     "_servers": set(),
     "_sqs": {"_extras", "_s3.botocore_hooks", "_s3.faults", "_s3.moto_stubber"},
+    "_twilio": {"_extras", "_http.types"},
     "_cli": {
         "_extras",
         "factories",
