@@ -13,6 +13,8 @@ private module:
   models and the signature validator read it.
 - :func:`build_s3_client`: the boto3 client ``S3Service`` builds from ``S3Settings`` (retries,
   checksums, addressing), for a kit that must reach the same store exactly as the service does.
+- :func:`build_sqs_client`: the boto3 SQS client the voice-note consumers build from
+  ``VoiceNoteQueueSettings``, for the same reason.
 - :func:`lazy_face`: the one mechanism behind every package face (names that load on first
   use), for a kit's own faces.
 
@@ -29,11 +31,13 @@ if TYPE_CHECKING:
     from ai_voice_shared._clock import Clock, get_clock, set_clock
     from ai_voice_shared._form import form_pairs
     from ai_voice_shared._http.deadline import deadline_remaining
+    from ai_voice_shared.services._queue.client import build_sqs_client
     from ai_voice_shared.services._s3.client import build_s3_client
 
 __all__ = [
     "Clock",
     "build_s3_client",
+    "build_sqs_client",
     "deadline_remaining",
     "form_pairs",
     "get_clock",
@@ -47,6 +51,7 @@ __getattr__, __dir__ = lazy_face(
         "._form": ["form_pairs"],
         "._http.deadline": ["deadline_remaining"],
         "._clock": ["Clock", "get_clock", "set_clock"],
+        ".services._queue.client": ["build_sqs_client"],
         ".services._s3.client": ["build_s3_client"],
     },
 )

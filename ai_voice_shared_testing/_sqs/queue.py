@@ -43,7 +43,7 @@ def shared_client() -> SQSClient:
     global _client
     if _client is None:
         install()  # first, so that this client is watched like every later one
-        from ai_voice_shared.services._queue.client import build_sqs_client
+        from ai_voice_shared.hooks import build_sqs_client
 
         _client = build_sqs_client(
             VoiceNoteQueueSettings(
