@@ -468,7 +468,8 @@ def twilio_webhook(
     """Sends the app under test webhooks signed as Twilio does for ``twilio_api``'s account:
     ``.post(client, path)``, ``.redeliver(client)``, ``.forged(client, path)``,
     ``.status_callback(client, path)`` (``await .apost(...)`` and friends for an
-    ``httpx.AsyncClient``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
+    ``httpx.AsyncClient``), delivered as Twilio does under the path's ``#`` connection
+    overrides (``"/hook#rp=5xx"``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
     (``https://webhooks.aivs.test``) so the app's verifier rebuilds the URL it signs; payloads
     are built with this test's seeded factories."""
     from ai_voice_shared_testing.webhooks import TwilioWebhookSender

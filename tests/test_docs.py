@@ -58,6 +58,8 @@ RUNTIME_HOME = {
 #: Where each public name of ai_voice_shared_testing is documented (one of TEST_KIT; its
 #: errors are on errors.md too).
 TESTING_HOME = {
+    "ConnectionOverrides": "testing-http.md",
+    "DeliveryAttempt": "testing-http.md",
     "EndpointBackend": "testing-s3.md",
     "FakeHttpService": "testing-http.md",
     "FakeLookupServer": "testing-http.md",
@@ -77,7 +79,9 @@ TESTING_HOME = {
     "SeaweedFSUnavailableError": "real-s3.md",
     "SignedTwilioRequest": "testing-http.md",
     "TwilioWebhookSender": "testing-http.md",
+    "TwilioWouldNotRetryError": "testing-http.md",
     "VirtualTime": "testing.md",
+    "WebhookDelivery": "testing-http.md",
 }
 
 

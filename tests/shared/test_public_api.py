@@ -100,6 +100,8 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
     assert ai_voice_shared_testing.__all__ == [
+        "ConnectionOverrides",
+        "DeliveryAttempt",
         "EndpointBackend",
         "FakeHttpService",
         "FakeLookupServer",
@@ -119,7 +121,9 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "SeaweedFSUnavailableError",
         "SignedTwilioRequest",
         "TwilioWebhookSender",
+        "TwilioWouldNotRetryError",
         "VirtualTime",
+        "WebhookDelivery",
     ]
     assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
 
