@@ -460,6 +460,7 @@ def media_ingest(s3_bucket: S3Bucket, twilio_media_client: TwilioMediaClient) ->
 
 @pytest.fixture
 def twilio_webhook(
+    request: pytest.FixtureRequest,
     twilio_env: FakeTwilioApi,
     twilio_payload_factory: type[TwilioWebhookPayloadFactory],
     twilio_status_callback_factory: type[TwilioStatusCallbackFactory],
@@ -471,15 +472,28 @@ def twilio_webhook(
     ``httpx.AsyncClient``), delivered as Twilio does under the path's ``#`` connection
     overrides (``"/hook#rp=5xx"``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
     (``https://webhooks.aivs.test``) so the app's verifier rebuilds the URL it signs; payloads
-    are built with this test's seeded factories."""
+    are built with this test's seeded factories. ``@pytest.mark.aivs_webhook(proxy=True)``
+    sends as a TLS-terminating proxy would instead (internal URL, ``X-Forwarded-*``), sets no
+    base URL and leaves ``TWILIO_TRUST_FORWARDED_HEADERS`` to the app's configuration."""
     from ai_voice_shared_testing.webhooks import TwilioWebhookSender
 
+    options = marker_options(request.node, "aivs_webhook", {"proxy": False})
+    if not isinstance(options["proxy"], bool):
+        pytest.fail(
+            f"@pytest.mark.aivs_webhook(proxy=...) takes True or False, not {options['proxy']!r}",
+            pytrace=False,
+        )
     sender = TwilioWebhookSender(
-        auth_token=twilio_env.auth_token, account_sid=twilio_env.account_sid
+        auth_token=twilio_env.auth_token,
+        account_sid=twilio_env.account_sid,
+        proxy=options["proxy"],
     )
     for name, value in sender.environment().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("TWILIO_TRUST_FORWARDED_HEADERS", raising=False)
+    if sender.proxy:  # the app's own proxy settings are under test
+        monkeypatch.delenv("TWILIO_WEBHOOK_BASE_URL", raising=False)
+    else:
+        monkeypatch.delenv("TWILIO_TRUST_FORWARDED_HEADERS", raising=False)
     return sender
 
 

@@ -111,6 +111,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "aivs_webhook(*, proxy=False): twilio_webhook options; proxy=True sends webhooks as a "
+        "TLS-terminating proxy would (internal URL, X-Forwarded-Proto/Host), with no "
+        "TWILIO_WEBHOOK_BASE_URL set, so the app's own proxy settings are under test.",
+    )
+    config.addinivalue_line(
+        "markers",
         "aivs_delivery(*, stores=None): the delivery stores this test's delivery_store runs "
         "on (a subset of memory, s3, redis); default: --aivs-delivery-stores.",
     )

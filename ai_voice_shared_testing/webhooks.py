@@ -61,6 +61,8 @@ __all__ = [
 DEFAULT_WEBHOOK_BASE_URL = "https://webhooks.aivs.test"
 # What Twilio's webhook requests carry besides the signature.
 _TWILIO_HEADERS = {"User-Agent": "TwilioProxy/1.1", "Accept": "*/*"}
+# The client address the proxy of proxy=True forwards (TEST-NET-3, RFC 5737: never routed).
+_TWILIO_ADDRESS = "203.0.113.10"
 
 
 class _Answer(Protocol):
@@ -194,6 +196,13 @@ class TwilioWebhookSender:
     ``auth_token`` signs; ``base_url`` is the public URL Twilio would call (the app must rebuild
     the same one: :meth:`environment` gives the variables that make it do so);
     ``account_sid`` goes into built payloads. Every request sent is kept in :attr:`requests`.
+
+    ``proxy=True`` sends each request as a TLS-terminating proxy in front of the app would:
+    to the test client's own (internal) URL, with ``X-Forwarded-Proto``, ``X-Forwarded-Host``
+    and ``X-Forwarded-For`` saying what Twilio called; :meth:`environment` then sets no
+    ``TWILIO_WEBHOOK_BASE_URL``, so the app must rebuild the public URL with its production
+    proxy settings (``TWILIO_TRUST_FORWARDED_HEADERS=true``, or a server's own proxy-header
+    handling).
     """
 
     def __init__(
@@ -202,6 +211,7 @@ class TwilioWebhookSender:
         auth_token: str,
         base_url: str = DEFAULT_WEBHOOK_BASE_URL,
         account_sid: str | None = None,
+        proxy: bool = False,
     ) -> None:
         if not isinstance(auth_token, str) or not auth_token:
             raise ValueError("TwilioWebhookSender needs the auth token the app verifies with")
@@ -214,13 +224,14 @@ class TwilioWebhookSender:
         self.auth_token = auth_token
         self.base_url = base_url.rstrip("/")
         self.account_sid = account_sid
+        self.proxy = proxy
         self.requests: list[SignedTwilioRequest] = []
         self.deliveries: list[WebhookDelivery] = []
 
     def __repr__(self) -> str:
         return (
             f"TwilioWebhookSender(base_url={self.base_url!r}, account_sid={self.account_sid!r}, "
-            f"sent={len(self.requests)})"
+            f"proxy={self.proxy}, sent={len(self.requests)})"
         )
 
     @property
@@ -234,13 +245,24 @@ class TwilioWebhookSender:
 
     def environment(self) -> dict[str, str]:
         """The variables that make an app built from ``TWILIO_*`` verify this sender's
-        webhooks (``TwilioWebhookVerifier.from_env()``, the adapters' default)."""
+        webhooks (``TwilioWebhookVerifier.from_env()``, the adapters' default). With
+        ``proxy=True`` only the auth token: the public URL is the app's proxy settings' to
+        rebuild."""
+        if self.proxy:
+            return {"TWILIO_AUTH_TOKEN": self.auth_token}
         return {"TWILIO_AUTH_TOKEN": self.auth_token, "TWILIO_WEBHOOK_BASE_URL": self.base_url}
 
     def settings(self) -> TwilioSettings:
-        """``TwilioSettings`` for an app configured with a settings object."""
+        """``TwilioSettings`` for an app configured with a settings object (with
+        ``proxy=True``: trusting the forwarded headers, no base URL)."""
         from ai_voice_shared.settings import TwilioSettings
 
+        if self.proxy:
+            return TwilioSettings(
+                auth_token=self.auth_token,
+                trust_forwarded_headers=True,
+                account_sid=self.account_sid,
+            )
         return TwilioSettings(
             auth_token=self.auth_token,
             webhook_base_url=self.base_url,
@@ -251,7 +273,23 @@ class TwilioWebhookSender:
         """A ``TwilioWebhookVerifier`` that accepts this sender's webhooks."""
         from ai_voice_shared.webhooks import TwilioWebhookVerifier
 
-        return TwilioWebhookVerifier(auth_token=self.auth_token, webhook_base_url=self.base_url)
+        return TwilioWebhookVerifier(self.settings())
+
+    def forwarded_headers(self) -> dict[str, str]:
+        """What the proxy of ``proxy=True`` adds to each request: the scheme and host Twilio
+        called, and a client address (TEST-NET-3, standing for Twilio's)."""
+        public = urlsplit(self.base_url)
+        return {
+            "X-Forwarded-Proto": public.scheme,
+            "X-Forwarded-Host": public.netloc,
+            "X-Forwarded-For": _TWILIO_ADDRESS,
+        }
+
+    def _sent_headers(self, request: SignedTwilioRequest) -> dict[str, str]:
+        """The headers as they reach the app (through the proxy of ``proxy=True``)."""
+        if not self.proxy:
+            return request.headers
+        return {**request.headers, **self.forwarded_headers()}
 
     # -- building -------------------------------------------------------------------------------
 
@@ -440,9 +478,10 @@ class TwilioWebhookSender:
     def _post(self, client: SyncTestClient[AnswerT], request: SignedTwilioRequest) -> AnswerT:
         """One attempt: the request as it reaches the app."""
         self.requests.append(request)
+        headers = self._sent_headers(request)
         if _client_kind(client) == "werkzeug":
-            return client.post(request.path, data=request.body, headers=request.headers)
-        return client.post(request.path, content=request.body, headers=request.headers)
+            return client.post(request.path, data=request.body, headers=headers)
+        return client.post(request.path, content=request.body, headers=headers)
 
     def _refuse_async(self, client: object) -> None:
         if _client_kind(client) == "async":
@@ -564,7 +603,9 @@ class TwilioWebhookSender:
         self, client: AsyncTestClient[AnswerT], request: SignedTwilioRequest
     ) -> AnswerT:
         self.requests.append(request)
-        return await client.post(request.path, content=request.body, headers=request.headers)
+        return await client.post(
+            request.path, content=request.body, headers=self._sent_headers(request)
+        )
 
     def _refuse_sync(self, client: object, method: str) -> None:
         if _client_kind(client) != "async":
