@@ -101,10 +101,24 @@ def _fail_on_problems(name: str, marker: str, problems: list[str]) -> None:
 
 
 @pytest.fixture
-def aivs_clock(request: pytest.FixtureRequest) -> Iterator[VirtualTime | None]:
+def aivs_clock(_aivs_clock: VirtualTime | None) -> VirtualTime:
     """The virtual clock of this test: retries after injected faults and fake delays advance
-    it instead of waiting (``.waited`` says by how much). ``None`` when a fake's marker asks
-    for ``real_sleep=True``. Every fake fixture uses it; request it to read ``.waited``."""
+    it instead of waiting (``.waited`` says by how much). Request it to read ``.waited`` or to
+    ``advance()`` it; a test whose fake's marker asks for ``real_sleep=True`` has none, and
+    requesting it there fails the test saying so."""
+    if _aivs_clock is None:
+        pytest.fail(
+            "aivs_clock is the test's virtual clock, and real_sleep=True on a fake's marker "
+            "turned virtual time off for this test: drop aivs_clock from its parameters (or "
+            "real_sleep=True from the marker). See docs/testing.md#virtual-time",
+            pytrace=False,
+        )
+    return _aivs_clock
+
+
+@pytest.fixture
+def _aivs_clock(request: pytest.FixtureRequest) -> Iterator[VirtualTime | None]:
+    """The virtual clock every fake fixture runs on, or ``None`` under ``real_sleep=True``."""
     real = any(
         marker.kwargs.get("real_sleep") is True
         for name in FAKE_MARKERS
@@ -150,7 +164,7 @@ def _aivs_s3_backend(request: pytest.FixtureRequest) -> Iterator[S3Backend]:
 def s3_bucket(
     request: pytest.FixtureRequest,
     _aivs_s3_backend: S3Backend,
-    aivs_clock: VirtualTime | None,
+    _aivs_clock: VirtualTime | None,
 ) -> Iterator[S3Bucket]:
     """A fresh, empty S3 bucket for this test, removed with everything in it afterwards.
 
@@ -324,7 +338,7 @@ def delivery_store(
 
 @pytest.fixture
 def lookup_server(
-    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+    request: pytest.FixtureRequest, _aivs_clock: VirtualTime | None
 ) -> Iterator[FakeLookupServer]:
     """A fake customer-lookup-server that any httpx client reaches at ``.base_url``.
 
@@ -405,7 +419,7 @@ def lookup_env(
 
 @pytest.fixture
 def twilio_api(
-    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+    request: pytest.FixtureRequest, _aivs_clock: VirtualTime | None
 ) -> Iterator[FakeTwilioApi]:
     """A fake Twilio media API and CDN that every httpx client reaches (``https://api.twilio.com``
     itself is intercepted, so factory-built payloads work as they are).

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ai_voice_shared.models._media import StoredMedia
     from ai_voice_shared.models._s3 import (
         S3ListResponse,
+        S3ObjectHead,
         S3ObjectMetadata,
         S3PresignedPost,
         S3WriteResult,
@@ -31,6 +32,7 @@ __all__ = [
     "CustomerMetadata",
     "MessageStatus",
     "S3ListResponse",
+    "S3ObjectHead",
     "S3ObjectMetadata",
     "S3PresignedPost",
     "S3WriteResult",
@@ -45,7 +47,13 @@ __getattr__, __dir__ = lazy_face(
     {
         "._customer": ["CustomerMetadata"],
         "._media": ["StoredMedia"],
-        "._s3": ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost", "S3WriteResult"],
+        "._s3": [
+            "S3ListResponse",
+            "S3ObjectHead",
+            "S3ObjectMetadata",
+            "S3PresignedPost",
+            "S3WriteResult",
+        ],
         "._twilio": [
             "MessageStatus",
             "TwilioMedia",

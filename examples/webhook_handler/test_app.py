@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from ai_voice_shared import DeliveryStore
-from ai_voice_shared_testing import FakeLookupServer, FakeTwilioApi, S3Bucket, TwilioWebhookSender
+from ai_voice_shared_testing import (
+    FakeLookupServer,
+    FakeTwilioApi,
+    S3Bucket,
+    TwilioWebhookSender,
+    VirtualTime,
+)
 from examples.webhook_handler import create_app
 
 HOOK = "/twilio/whatsapp"
@@ -66,7 +72,7 @@ def test_a_voice_note_is_stored_with_its_customer_and_thanked_for(
     assert reply(response) == "Thanks, Acme Ltd! We got your voice note."
     [key] = s3_bucket.keys()
     assert s3_bucket.get(key) == b"OggS voice"
-    metadata = s3_bucket.service.head_object(key).metadata or {}
+    metadata = s3_bucket.service.head_object(key).metadata
     assert metadata["twilio-message-sid"] == payload.message_sid
     assert "customer-id" in metadata
 
@@ -130,7 +136,7 @@ def test_s3_throttling_is_retried_without_waiting_and_the_note_stored(
     twilio_webhook: TwilioWebhookSender,
     twilio_api: FakeTwilioApi,
     s3_bucket: S3Bucket,
-    aivs_clock: object,
+    aivs_clock: VirtualTime,
 ) -> None:
     s3_bucket.fail("PutObject", code="SlowDown", status=503, times=2)
 
@@ -138,7 +144,7 @@ def test_s3_throttling_is_retried_without_waiting_and_the_note_stored(
 
     assert response.status_code == 200
     assert len(s3_bucket.keys()) == 1
-    assert aivs_clock.waited > 0  # type: ignore[attr-defined]
+    assert aivs_clock.waited > 0
 
 
 def test_an_s3_outage_answers_503_so_twilio_delivers_again_and_the_retry_stores_it(

@@ -55,6 +55,7 @@ EXPORTED = [
     "S3IntegrityError",
     "S3ListResponse",
     "S3ObjectExistsError",
+    "S3ObjectHead",
     "S3ObjectMetadata",
     "S3ObjectNotFoundError",
     "S3PresignedPost",
