@@ -22,8 +22,10 @@ import json as jsonlib
 import threading
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from urllib.parse import urlencode, urlsplit
+
+from typing_extensions import TypeVar as DefaultedTypeVar  # PEP 696 defaults (3.13 typing)
 
 from ai_voice_shared.errors import AiVoiceSharedError
 from ai_voice_shared.hooks import get_clock
@@ -90,8 +92,20 @@ class AsyncTestClient(Protocol[_AnswerT_co]):
     def post(self, url: str, /, *args: Any, **kwargs: Any) -> Awaitable[_AnswerT_co]: ...
 
 
+FormPayload = TwilioWebhookPayload | TwilioStatusCallback
+_PayloadT = TypeVar("_PayloadT", bound=TwilioWebhookPayload | TwilioStatusCallback | None)
+_FormT = TypeVar("_FormT", bound=TwilioWebhookPayload | TwilioStatusCallback)
+#: What a signed request carries: the model it was built from (``None`` for a JSON webhook).
+PayloadT_co = DefaultedTypeVar(
+    "PayloadT_co",
+    bound=FormPayload | None,
+    default=FormPayload | None,
+    covariant=True,
+)
+
+
 @dataclass(frozen=True)
-class SignedTwilioRequest:
+class SignedTwilioRequest(Generic[PayloadT_co]):
     """What Twilio sends: the URL it calls, the body, and headers with the signature.
 
     ``payload`` is the form payload it carries (``None`` for a JSON webhook, whose document is
@@ -103,7 +117,7 @@ class SignedTwilioRequest:
     url: str
     body: bytes
     headers: dict[str, str]
-    payload: TwilioWebhookPayload | TwilioStatusCallback | None = None
+    payload: PayloadT_co = None  # type: ignore[assignment]  # None: a JSON webhook
     json: Any = None
     overrides: ConnectionOverrides = DEFAULT_OVERRIDES
 
@@ -131,12 +145,12 @@ def _token(url: str, body: bytes) -> str:
 
 
 def signed_twilio_request(
-    payload: TwilioWebhookPayload | TwilioStatusCallback,
+    payload: _FormT,
     *,
     url: str,
     auth_token: str,
     idempotency_token: str | None = None,
-) -> SignedTwilioRequest:
+) -> SignedTwilioRequest[_FormT]:
     """The request Twilio would send for ``payload`` to ``url``, signed with ``auth_token``."""
     pairs = payload.to_form()
     signature = TwilioRequestValidator(auth_token).compute_signature(url, pairs)
@@ -160,7 +174,7 @@ def signed_twilio_json_request(
     url: str,
     auth_token: str,
     idempotency_token: str | None = None,
-) -> SignedTwilioRequest:
+) -> SignedTwilioRequest[None]:
     """A JSON webhook as Twilio sends one: ``bodySHA256`` (the body's SHA-256) added to the
     query string of ``url``, the signature over that URL alone. ``document`` is any JSON value
     (serialised as ``json.dumps`` does) or the raw body as ``bytes`` (any bytes, to test a
@@ -305,14 +319,20 @@ class TwilioWebhookSender:
         sent = str(httpx.URL(self.base_url + path).copy_with(fragment=None))
         return sent.removesuffix("?")
 
+    @overload
     def sign(
-        self,
-        path: str,
-        payload: TwilioWebhookPayload | TwilioStatusCallback | None = None,
-        **factory_options: Any,
-    ) -> SignedTwilioRequest:
+        self, path: str, payload: None = None, **factory_options: Any
+    ) -> SignedTwilioRequest[TwilioWebhookPayload]: ...
+
+    @overload
+    def sign(self, path: str, payload: _FormT) -> SignedTwilioRequest[_FormT]: ...
+
+    def sign(
+        self, path: str, payload: FormPayload | None = None, **factory_options: Any
+    ) -> SignedTwilioRequest[FormPayload]:
         """The signed request for ``payload`` (built with ``TwilioWebhookPayloadFactory`` from
-        ``factory_options`` when left out) to ``path``, without sending it."""
+        ``factory_options`` when left out) to ``path``, without sending it; typed by the
+        payload (``SignedTwilioRequest[TwilioWebhookPayload]``)."""
         if payload is None:
             from ai_voice_shared_testing.factories import TwilioWebhookPayloadFactory
 
@@ -327,7 +347,7 @@ class TwilioWebhookSender:
 
     def sign_status_callback(
         self, path: str, callback: TwilioStatusCallback | None = None, **factory_options: Any
-    ) -> SignedTwilioRequest:
+    ) -> SignedTwilioRequest[TwilioStatusCallback]:
         """Like :meth:`sign` for a status callback (``TwilioStatusCallbackFactory``)."""
         if callback is None:
             from ai_voice_shared_testing.factories import TwilioStatusCallbackFactory
@@ -335,14 +355,14 @@ class TwilioWebhookSender:
             callback = TwilioStatusCallbackFactory.build(**self._account(factory_options))
         return self.sign(path, callback)
 
-    def sign_json(self, path: str, document: Any) -> SignedTwilioRequest:
+    def sign_json(self, path: str, document: Any) -> SignedTwilioRequest[None]:
         """A signed JSON webhook (``bodySHA256``) carrying ``document``."""
         signed = signed_twilio_json_request(
             document, url=self.url(path), auth_token=self.auth_token
         )
         return dataclasses.replace(signed, overrides=_overrides_of(path))
 
-    def forge(self, request: SignedTwilioRequest) -> SignedTwilioRequest:
+    def forge(self, request: SignedTwilioRequest[_PayloadT]) -> SignedTwilioRequest[_PayloadT]:
         """``request`` with a signature Twilio did not make (signed with another token)."""
         forger = TwilioRequestValidator("forged-" + self.auth_token)
         if request.json is not None or request.payload is None:

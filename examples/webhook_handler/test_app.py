@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Protocol
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -49,9 +50,16 @@ def replicas(
         yield [one, two]
 
 
-def reply(response: object) -> str:
+class Answer(Protocol):
+    """A test client's response (``httpx.Response`` or ``httpx2.Response``, as Starlette's)."""
+
+    @property
+    def text(self) -> str: ...
+
+
+def reply(response: Answer) -> str:
     """The text of the TwiML reply (``""`` for an empty one)."""
-    document = ET.fromstring(response.text)  # type: ignore[attr-defined]
+    document = ET.fromstring(response.text)
     assert document.tag == "Response"
     return document.findtext("Message/Body") or ""
 
