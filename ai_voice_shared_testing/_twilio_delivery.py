@@ -24,6 +24,11 @@ e     Edge                                      the egress edge; ``sni`` SNI: ac
                                                 effect here
 ====  ==================  ========  ==========  ================================================
 
+(The stored copies of Twilio's page this was checked against stop after ``rc``; the ``rp``
+values, their meanings and the ``ct,rt`` default are as Twilio's error 11243 names the
+parameter and as Plivo's page documents the same overrides, key for key:
+https://docs.plivo.com/docs/voice/concepts/callback-configurations.)
+
 So by default Twilio retries a refused connection once, and **never a 5xx**; nor, with the
 defaults, an answer slower than ``rt``: waiting 15 s spends the whole ``tt`` of 15 s (a slow
 answer is retried under a shorter ``rt``, such as ``#rt=5000``). "Answer 503 and Twilio
