@@ -265,9 +265,9 @@ class TwilioWebhookVerifier:
             except InvalidTwilioPayloadError:
                 self._validator.verify(url, raw, signature)  # says why: not a form (403)
                 raise
-            self._validator.verify(url, pairs, signature)
+            self._check(url, pairs, signature, request_url, headers)
             return VerifiedWebhook(model.from_form(pairs), token, url, raw)
-        self._validator.verify(url, raw, signature)
+        self._check(url, raw, signature, request_url, headers)
         import json
 
         try:
@@ -278,6 +278,61 @@ class TwilioWebhookVerifier:
                 fields=["<body>"],
             ) from None
         return VerifiedWebhook(None, token, url, raw, document)
+
+    def _check(
+        self,
+        url: str,
+        signed: list[tuple[str, str]] | bytes,
+        signature: str | None,
+        request_url: str,
+        headers: Headers,
+    ) -> None:
+        """Verify, and say in a mismatch how the public URL checked was derived."""
+        try:
+            self._validator.verify(url, signed, signature)
+        except InvalidTwilioSignatureError as exc:
+            mismatch = f"{SIGNATURE_HEADER} does not match the request to {url}. "
+            message = str(exc)
+            if not message.startswith(mismatch):
+                raise
+            how = self.derivation(request_url, headers)
+            raise InvalidTwilioSignatureError(
+                f"{mismatch[:-2]} ({how}). {message.removeprefix(mismatch)}"
+            ) from None
+
+    def derivation(self, request_url: str, headers: Headers = ()) -> str:
+        """How :meth:`public_url` derived the URL for this request, in words (the 403 names
+        it: behind a proxy, the cause of a mismatch is most often here)."""
+        if self.webhook_base_url is not None:
+            return (
+                f"the public URL rebuilt from TWILIO_WEBHOOK_BASE_URL={self.webhook_base_url} "
+                "and the request's path and query"
+            )
+        forwarded = [
+            f"{name} {value!r}"
+            for name in ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port")
+            if (value := header(headers, name)) is not None
+        ]
+        if self.trust_forwarded_headers and forwarded:
+            return (
+                f"the public URL rebuilt from {' and '.join(forwarded)} over the URL the server "
+                f"received, {request_url[:200]} (TWILIO_TRUST_FORWARDED_HEADERS is on)"
+            )
+        if self.trust_forwarded_headers:
+            return (
+                "the URL the server received: TWILIO_TRUST_FORWARDED_HEADERS is on but the "
+                "request carries no X-Forwarded-Proto, -Host or -Port header"
+            )
+        how = (
+            "the URL the server received (no TWILIO_WEBHOOK_BASE_URL, "
+            "TWILIO_TRUST_FORWARDED_HEADERS off"
+        )
+        if forwarded:
+            how += (
+                f"; the request carries {' and '.join(forwarded)}: behind a proxy that sets "
+                "them, set TWILIO_TRUST_FORWARDED_HEADERS=true or TWILIO_WEBHOOK_BASE_URL"
+            )
+        return how + ")"
 
 
 def request_url_of(scheme: str, host: str, path: str, query: str) -> str:

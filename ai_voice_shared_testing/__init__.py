@@ -33,9 +33,18 @@ if TYPE_CHECKING:
     from ai_voice_shared_testing.lookup_server import FakeLookupServer, RecordedLookup
     from ai_voice_shared_testing.twilio_api import FakeTwilioApi
     from ai_voice_shared_testing.virtual_time import VirtualTime
-    from ai_voice_shared_testing.webhooks import SignedTwilioRequest, TwilioWebhookSender
+    from ai_voice_shared_testing.webhooks import (
+        ConnectionOverrides,
+        DeliveryAttempt,
+        SignedTwilioRequest,
+        TwilioWebhookSender,
+        TwilioWouldNotRetryError,
+        WebhookDelivery,
+    )
 
 __all__ = [
+    "ConnectionOverrides",
+    "DeliveryAttempt",
     "EndpointBackend",
     "FakeHttpService",
     "FakeLookupServer",
@@ -58,7 +67,9 @@ __all__ = [
     "SqsFaultInjector",
     "SqsQueue",
     "TwilioWebhookSender",
+    "TwilioWouldNotRetryError",
     "VirtualTime",
+    "WebhookDelivery",
 ]
 
 __getattr__, __dir__ = lazy_face(
@@ -80,6 +91,13 @@ __getattr__, __dir__ = lazy_face(
         ".lookup_server": ["FakeLookupServer", "RecordedLookup"],
         ".twilio_api": ["FakeTwilioApi"],
         ".virtual_time": ["VirtualTime"],
-        ".webhooks": ["SignedTwilioRequest", "TwilioWebhookSender"],
+        ".webhooks": [
+            "ConnectionOverrides",
+            "DeliveryAttempt",
+            "SignedTwilioRequest",
+            "TwilioWebhookSender",
+            "TwilioWouldNotRetryError",
+            "WebhookDelivery",
+        ],
     },
 )

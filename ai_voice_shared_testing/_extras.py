@@ -13,9 +13,12 @@ from typing import Any
 
 from ai_voice_shared.errors import AiVoiceSharedError
 
-__all__ = ["TESTING_EXTRA_HINT", "MissingTestingExtraError", "require"]
+__all__ = ["MOTO_SERVER_EXTRA_HINT", "TESTING_EXTRA_HINT", "MissingTestingExtraError", "require"]
 
 TESTING_EXTRA_HINT = "pip install 'ai-voice-shared[testing]'"
+#: moto's server mode is an extra of its own: its dependencies (Flask, cfn-lint, sympy, docker)
+#: weigh more than the rest of the testing extra, and only a moto server over HTTP needs them.
+MOTO_SERVER_EXTRA_HINT = "pip install 'ai-voice-shared[moto-server]'"
 
 
 class MissingTestingExtraError(AiVoiceSharedError):
@@ -27,6 +30,12 @@ def require(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
+        if module == "moto.server" or module.startswith("moto.server."):
+            raise MissingTestingExtraError(
+                "moto's server mode is not installed (the in-process fixtures do not need it; "
+                "a moto server over HTTP, as `ai-voice-shared fakes` starts, does): run "
+                f"`{MOTO_SERVER_EXTRA_HINT}` in this environment."
+            ) from None
         raise MissingTestingExtraError(
             f"{module.split('.')[0]} is not installed, and the ai-voice-shared test fixtures "
             f"need it: run `{TESTING_EXTRA_HINT}` in this environment (or add the 'testing' "

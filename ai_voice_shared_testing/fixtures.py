@@ -104,10 +104,24 @@ def _fail_on_problems(name: str, marker: str, problems: list[str]) -> None:
 
 
 @pytest.fixture
-def aivs_clock(request: pytest.FixtureRequest) -> Iterator[VirtualTime | None]:
+def aivs_clock(_aivs_clock: VirtualTime | None) -> VirtualTime:
     """The virtual clock of this test: retries after injected faults and fake delays advance
-    it instead of waiting (``.waited`` says by how much). ``None`` when a fake's marker asks
-    for ``real_sleep=True``. Every fake fixture uses it; request it to read ``.waited``."""
+    it instead of waiting (``.waited`` says by how much). Request it to read ``.waited`` or to
+    ``advance()`` it; a test whose fake's marker asks for ``real_sleep=True`` has none, and
+    requesting it there fails the test saying so."""
+    if _aivs_clock is None:
+        pytest.fail(
+            "aivs_clock is the test's virtual clock, and real_sleep=True on a fake's marker "
+            "turned virtual time off for this test: drop aivs_clock from its parameters (or "
+            "real_sleep=True from the marker). See docs/testing.md#virtual-time",
+            pytrace=False,
+        )
+    return _aivs_clock
+
+
+@pytest.fixture
+def _aivs_clock(request: pytest.FixtureRequest) -> Iterator[VirtualTime | None]:
+    """The virtual clock every fake fixture runs on, or ``None`` under ``real_sleep=True``."""
     real = any(
         marker.kwargs.get("real_sleep") is True
         for name in FAKE_MARKERS
@@ -153,7 +167,7 @@ def _aivs_s3_backend(request: pytest.FixtureRequest) -> Iterator[S3Backend]:
 def s3_bucket(
     request: pytest.FixtureRequest,
     _aivs_s3_backend: S3Backend,
-    aivs_clock: VirtualTime | None,
+    _aivs_clock: VirtualTime | None,
 ) -> Iterator[S3Bucket]:
     """A fresh, empty S3 bucket for this test, removed with everything in it afterwards.
 
@@ -366,7 +380,7 @@ def delivery_store(
 
 @pytest.fixture
 def lookup_server(
-    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+    request: pytest.FixtureRequest, _aivs_clock: VirtualTime | None
 ) -> Iterator[FakeLookupServer]:
     """A fake customer-lookup-server that any httpx client reaches at ``.base_url``.
 
@@ -447,7 +461,7 @@ def lookup_env(
 
 @pytest.fixture
 def twilio_api(
-    request: pytest.FixtureRequest, aivs_clock: VirtualTime | None
+    request: pytest.FixtureRequest, _aivs_clock: VirtualTime | None
 ) -> Iterator[FakeTwilioApi]:
     """A fake Twilio REST API (Media, Messages) and CDN that every httpx client, every
     ``requests`` session (the official ``twilio`` SDK) and every aiohttp session reaches
@@ -506,6 +520,7 @@ def media_ingest(s3_bucket: S3Bucket, twilio_media_client: TwilioMediaClient) ->
 
 @pytest.fixture
 def twilio_webhook(
+    request: pytest.FixtureRequest,
     twilio_env: FakeTwilioApi,
     twilio_payload_factory: type[TwilioWebhookPayloadFactory],
     twilio_status_callback_factory: type[TwilioStatusCallbackFactory],
@@ -514,17 +529,31 @@ def twilio_webhook(
     """Sends the app under test webhooks signed as Twilio does for ``twilio_api``'s account:
     ``.post(client, path)``, ``.redeliver(client)``, ``.forged(client, path)``,
     ``.status_callback(client, path)`` (``await .apost(...)`` and friends for an
-    ``httpx.AsyncClient``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
+    ``httpx.AsyncClient``), delivered as Twilio does under the path's ``#`` connection
+    overrides (``"/hook#rp=5xx"``). Sets ``TWILIO_AUTH_TOKEN`` and ``TWILIO_WEBHOOK_BASE_URL``
     (``https://webhooks.aivs.test``) so the app's verifier rebuilds the URL it signs; payloads
-    are built with this test's seeded factories."""
+    are built with this test's seeded factories. ``@pytest.mark.aivs_webhook(proxy=True)``
+    sends as a TLS-terminating proxy would instead (internal URL, ``X-Forwarded-*``), sets no
+    base URL and leaves ``TWILIO_TRUST_FORWARDED_HEADERS`` to the app's configuration."""
     from ai_voice_shared_testing.webhooks import TwilioWebhookSender
 
+    options = marker_options(request.node, "aivs_webhook", {"proxy": False})
+    if not isinstance(options["proxy"], bool):
+        pytest.fail(
+            f"@pytest.mark.aivs_webhook(proxy=...) takes True or False, not {options['proxy']!r}",
+            pytrace=False,
+        )
     sender = TwilioWebhookSender(
-        auth_token=twilio_env.auth_token, account_sid=twilio_env.account_sid
+        auth_token=twilio_env.auth_token,
+        account_sid=twilio_env.account_sid,
+        proxy=options["proxy"],
     )
     for name, value in sender.environment().items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("TWILIO_TRUST_FORWARDED_HEADERS", raising=False)
+    if sender.proxy:  # the app's own proxy settings are under test
+        monkeypatch.delenv("TWILIO_WEBHOOK_BASE_URL", raising=False)
+    else:
+        monkeypatch.delenv("TWILIO_TRUST_FORWARDED_HEADERS", raising=False)
     return sender
 
 

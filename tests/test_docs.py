@@ -68,6 +68,8 @@ RUNTIME_HOME = {
 #: Where each public name of ai_voice_shared_testing is documented (one of TEST_KIT; its
 #: errors are on errors.md too).
 TESTING_HOME = {
+    "ConnectionOverrides": "testing-http.md",
+    "DeliveryAttempt": "testing-http.md",
     "EndpointBackend": "testing-s3.md",
     "FakeHttpService": "testing-http.md",
     "FakeLookupServer": "testing-http.md",
@@ -90,7 +92,9 @@ TESTING_HOME = {
     "SqsFaultInjector": "testing-s3.md",
     "SqsQueue": "testing-s3.md",
     "TwilioWebhookSender": "testing-http.md",
+    "TwilioWouldNotRetryError": "testing-http.md",
     "VirtualTime": "testing.md",
+    "WebhookDelivery": "testing-http.md",
 }
 
 

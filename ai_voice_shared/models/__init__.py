@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ai_voice_shared.models._media import StoredMedia
     from ai_voice_shared.models._s3 import (
         S3ListResponse,
+        S3ObjectHead,
         S3ObjectMetadata,
         S3PresignedPost,
         S3WriteResult,
@@ -43,6 +44,7 @@ __all__ = [
     "S3EventObject",
     "S3EventRecord",
     "S3ListResponse",
+    "S3ObjectHead",
     "S3ObjectMetadata",
     "S3PresignedPost",
     "S3WriteResult",
@@ -64,7 +66,13 @@ __getattr__, __dir__ = lazy_face(
             "S3EventObject",
             "S3EventRecord",
         ],
-        "._s3": ["S3ListResponse", "S3ObjectMetadata", "S3PresignedPost", "S3WriteResult"],
+        "._s3": [
+            "S3ListResponse",
+            "S3ObjectHead",
+            "S3ObjectMetadata",
+            "S3PresignedPost",
+            "S3WriteResult",
+        ],
         "._twilio": [
             "MessageStatus",
             "TwilioMedia",

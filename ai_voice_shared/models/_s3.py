@@ -45,6 +45,13 @@ class S3ObjectMetadata(BaseModel):
     _strip_quotes = field_validator("etag", mode="before")(_strip_etag_quotes)
 
 
+class S3ObjectHead(S3ObjectMetadata):
+    """One object as a HEAD or GET answers it: ``metadata`` always present (``{}`` when the
+    object has none), where a listing's :class:`S3ObjectMetadata` may not know it."""
+
+    metadata: dict[str, str] = {}
+
+
 class S3WriteResult(BaseModel):
     """What one write stored, as the store's answer says it: no extra request was made.
 

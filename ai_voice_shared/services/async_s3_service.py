@@ -40,7 +40,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Literal, ParamSpec, Self, TypeVar
 
 from ai_voice_shared.errors import S3ServiceClosedError
-from ai_voice_shared.models import S3ListResponse, S3ObjectMetadata, S3PresignedPost, S3WriteResult
+from ai_voice_shared.models import (
+    S3ListResponse,
+    S3ObjectHead,
+    S3ObjectMetadata,
+    S3PresignedPost,
+    S3WriteResult,
+)
 from ai_voice_shared.services._s3.bridge import each, pulled, until
 from ai_voice_shared.services._s3.download import DEFAULT_CHUNK_SIZE
 from ai_voice_shared.services._s3.files import PathOrFile
@@ -198,7 +204,7 @@ class AsyncS3Service:
 
     # -- reading --------------------------------------------------------------------------------
 
-    async def head_object(self, key: str) -> S3ObjectMetadata:
+    async def head_object(self, key: str) -> S3ObjectHead:
         """See :meth:`S3Service.head_object`."""
         return await self._run(self.service.head_object, key)
 
@@ -210,7 +216,7 @@ class AsyncS3Service:
         """See :meth:`S3Service.download_bytes`."""
         return await self._run(self.service.download_bytes, key)
 
-    async def download_file(self, key: str, dest: PathOrFile) -> S3ObjectMetadata:
+    async def download_file(self, key: str, dest: PathOrFile) -> S3ObjectHead:
         """See :meth:`S3Service.download_file` (the file is written in a worker thread)."""
         return await self._run(self.service.download_file, key, dest)
 

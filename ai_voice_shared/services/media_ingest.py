@@ -37,6 +37,7 @@ from ai_voice_shared.services.twilio_media_client import (
     AsyncTwilioMediaClient,
     TwilioMediaClient,
 )
+from ai_voice_shared.settings._gather import SettingsGathering
 
 __all__ = ["AsyncMediaIngest", "MediaIngest"]
 
@@ -87,8 +88,13 @@ class MediaIngest(_Ingest):
 
     def __init__(self, s3: S3Service | None = None, media: TwilioMediaClient | None = None) -> None:
         self._owns = (s3 is None, media is None)
-        self.s3 = s3 if s3 is not None else S3Service()
-        self.media = media if media is not None else TwilioMediaClient()
+        settings = SettingsGathering(type(self).__name__)
+        built_s3 = s3 if s3 is not None else settings.build(S3Service)
+        built_media = media if media is not None else settings.build(TwilioMediaClient)
+        settings.check()  # every missing setting of both groups in one error
+        assert built_s3 is not None
+        assert built_media is not None
+        self.s3, self.media = built_s3, built_media
 
     def ingest(
         self, payload: TwilioWebhookPayload, *, customer: CustomerMetadata | None = None
@@ -162,8 +168,13 @@ class AsyncMediaIngest(_Ingest):
         self, s3: AsyncS3Service | None = None, media: AsyncTwilioMediaClient | None = None
     ) -> None:
         self._owns = (s3 is None, media is None)
-        self.s3 = s3 if s3 is not None else AsyncS3Service()
-        self.media = media if media is not None else AsyncTwilioMediaClient()
+        settings = SettingsGathering(type(self).__name__)
+        built_s3 = s3 if s3 is not None else settings.build(AsyncS3Service)
+        built_media = media if media is not None else settings.build(AsyncTwilioMediaClient)
+        settings.check()  # every missing setting of both groups in one error
+        assert built_s3 is not None
+        assert built_media is not None
+        self.s3, self.media = built_s3, built_media
 
     async def ingest(
         self, payload: TwilioWebhookPayload, *, customer: CustomerMetadata | None = None

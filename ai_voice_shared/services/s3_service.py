@@ -37,6 +37,7 @@ from ai_voice_shared.errors import (
 )
 from ai_voice_shared.models import (
     S3ListResponse,
+    S3ObjectHead,
     S3ObjectMetadata,
     S3PresignedPost,
     S3WriteResult,
@@ -264,7 +265,7 @@ class S3Service:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def head_object(self, key: str) -> S3ObjectMetadata:
+    def head_object(self, key: str) -> S3ObjectHead:
         """Size, modification time, ETag, content type and user metadata of ``key``."""
         return self._store.head(key)
 
@@ -285,7 +286,7 @@ class S3Service:
             download.stream(self._store, key, full, response, DEFAULT_CHUNK_SIZE, "returned")
         )
 
-    def download_file(self, key: str, dest: PathOrFile) -> S3ObjectMetadata:
+    def download_file(self, key: str, dest: PathOrFile) -> S3ObjectHead:
         """Stream ``key`` to a path or a writable binary file object; return its metadata.
 
         One GET: the metadata comes from its answer. The bytes are checked against the

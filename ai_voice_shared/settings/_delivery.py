@@ -29,20 +29,20 @@ class DeliverySettings(EnvSettings):
     _what: ClassVar[str] = "delivery settings"
 
     store: Literal["memory", "s3", "redis"] = Field(
-        "memory", validation_alias=env("DELIVERY_STORE")
+        default="memory", validation_alias=env("DELIVERY_STORE")
     )
-    redis_url: SecretStr | None = Field(None, validation_alias=env("DELIVERY_REDIS_URL"))
-    s3_prefix: str = Field("deliveries/", validation_alias=env("DELIVERY_S3_PREFIX"))
+    redis_url: SecretStr | None = Field(default=None, validation_alias=env("DELIVERY_REDIS_URL"))
+    s3_prefix: str = Field(default="deliveries/", validation_alias=env("DELIVERY_S3_PREFIX"))
     lease_seconds: float = Field(
-        15.0, gt=0, le=3600, validation_alias=env("DELIVERY_LEASE_SECONDS")
+        default=15.0, gt=0, le=3600, validation_alias=env("DELIVERY_LEASE_SECONDS")
     )
     ttl_seconds: float = Field(
-        3600.0, gt=0, le=30 * 24 * 3600, validation_alias=env("DELIVERY_TTL_SECONDS")
+        default=3600.0, gt=0, le=30 * 24 * 3600, validation_alias=env("DELIVERY_TTL_SECONDS")
     )
     timeout_seconds: float = Field(
-        2.0, gt=0, le=60, validation_alias=env("DELIVERY_TIMEOUT_SECONDS")
+        default=2.0, gt=0, le=60, validation_alias=env("DELIVERY_TIMEOUT_SECONDS")
     )
-    max_size: int = Field(100_000, ge=1, validation_alias=env("DELIVERY_MAX_SIZE"))
+    max_size: int = Field(default=100_000, ge=1, validation_alias=env("DELIVERY_MAX_SIZE"))
 
     @field_validator("store", mode="before")
     @classmethod

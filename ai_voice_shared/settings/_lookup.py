@@ -23,26 +23,29 @@ class CustomerLookupSettings(EnvSettings):
 
     _what: ClassVar[str] = "customer lookup settings"
 
-    base_url: str = Field(validation_alias=env("CUSTOMER_LOOKUP_BASE_URL"))
-    api_key: SecretStr | None = Field(None, validation_alias=env("CUSTOMER_LOOKUP_API_KEY"))
+    # default=...: required, yet optional to a type checker (the environment may give it)
+    base_url: str = Field(default=..., validation_alias=env("CUSTOMER_LOOKUP_BASE_URL"))
+    api_key: SecretStr | None = Field(default=None, validation_alias=env("CUSTOMER_LOOKUP_API_KEY"))
     timeout_seconds: float = Field(
-        5.0, gt=0, le=300, validation_alias=env("CUSTOMER_LOOKUP_TIMEOUT_SECONDS")
+        default=5.0, gt=0, le=300, validation_alias=env("CUSTOMER_LOOKUP_TIMEOUT_SECONDS")
     )
     connect_timeout_seconds: float = Field(
-        2.0, gt=0, le=60, validation_alias=env("CUSTOMER_LOOKUP_CONNECT_TIMEOUT_SECONDS")
+        default=2.0, gt=0, le=60, validation_alias=env("CUSTOMER_LOOKUP_CONNECT_TIMEOUT_SECONDS")
     )
     total_timeout_seconds: float = Field(
-        15.0, gt=0, le=600, validation_alias=env("CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS")
+        default=15.0, gt=0, le=600, validation_alias=env("CUSTOMER_LOOKUP_TOTAL_TIMEOUT_SECONDS")
     )
-    max_retries: int = Field(2, ge=0, le=10, validation_alias=env("CUSTOMER_LOOKUP_MAX_RETRIES"))
+    max_retries: int = Field(
+        default=2, ge=0, le=10, validation_alias=env("CUSTOMER_LOOKUP_MAX_RETRIES")
+    )
     cache_ttl_seconds: float = Field(
-        300.0, ge=0, validation_alias=env("CUSTOMER_LOOKUP_CACHE_TTL_SECONDS")
+        default=300.0, ge=0, validation_alias=env("CUSTOMER_LOOKUP_CACHE_TTL_SECONDS")
     )
     negative_cache_ttl_seconds: float = Field(
-        30.0, ge=0, validation_alias=env("CUSTOMER_LOOKUP_NEGATIVE_CACHE_TTL_SECONDS")
+        default=30.0, ge=0, validation_alias=env("CUSTOMER_LOOKUP_NEGATIVE_CACHE_TTL_SECONDS")
     )
     cache_max_size: int = Field(
-        10_000, ge=1, validation_alias=env("CUSTOMER_LOOKUP_CACHE_MAX_SIZE")
+        default=10_000, ge=1, validation_alias=env("CUSTOMER_LOOKUP_CACHE_MAX_SIZE")
     )
 
     @field_validator("base_url")

@@ -66,40 +66,45 @@ class S3Settings(EnvSettings):
 
     _what: ClassVar[str] = "S3 settings"
 
-    bucket_name: str = Field(validation_alias=env("S3_BUCKET_NAME"))
+    # default=...: required, yet optional to a type checker (the environment may give it)
+    bucket_name: str = Field(default=..., validation_alias=env("S3_BUCKET_NAME"))
     region: Annotated[str, Field(min_length=1)] | None = Field(
-        None, validation_alias=env("S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
+        default=None, validation_alias=env("S3_REGION", "AWS_REGION", "AWS_DEFAULT_REGION")
     )
-    endpoint_url: str | None = Field(None, validation_alias=env("S3_ENDPOINT_URL"))
-    key_prefix: str = Field("", validation_alias=env("S3_KEY_PREFIX"))
+    endpoint_url: str | None = Field(default=None, validation_alias=env("S3_ENDPOINT_URL"))
+    key_prefix: str = Field(default="", validation_alias=env("S3_KEY_PREFIX"))
     presigned_url_expiry_seconds: int = Field(
-        3600,
+        default=3600,
         ge=1,
         le=MAX_PRESIGNED_URL_EXPIRY_SECONDS,
         validation_alias=env("S3_PRESIGNED_URL_EXPIRY_SECONDS"),
     )
-    access_key_id: SecretStr | None = Field(None, validation_alias=env("S3_ACCESS_KEY_ID"))
-    secret_access_key: SecretStr | None = Field(None, validation_alias=env("S3_SECRET_ACCESS_KEY"))
-    max_attempts: int = Field(5, ge=1, le=20, validation_alias=env("S3_MAX_ATTEMPTS"))
+    access_key_id: SecretStr | None = Field(default=None, validation_alias=env("S3_ACCESS_KEY_ID"))
+    secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias=env("S3_SECRET_ACCESS_KEY")
+    )
+    max_attempts: int = Field(default=5, ge=1, le=20, validation_alias=env("S3_MAX_ATTEMPTS"))
     connect_timeout_seconds: float = Field(
-        5.0, gt=0, le=300, validation_alias=env("S3_CONNECT_TIMEOUT_SECONDS")
+        default=5.0, gt=0, le=300, validation_alias=env("S3_CONNECT_TIMEOUT_SECONDS")
     )
     read_timeout_seconds: float = Field(
-        60.0, gt=0, le=3600, validation_alias=env("S3_READ_TIMEOUT_SECONDS")
+        default=60.0, gt=0, le=3600, validation_alias=env("S3_READ_TIMEOUT_SECONDS")
     )
     multipart_threshold_bytes: int = Field(
-        8 * MiB, ge=5 * MiB, validation_alias=env("S3_MULTIPART_THRESHOLD_BYTES")
+        default=8 * MiB, ge=5 * MiB, validation_alias=env("S3_MULTIPART_THRESHOLD_BYTES")
     )
     multipart_chunk_size_bytes: int = Field(
-        8 * MiB,
+        default=8 * MiB,
         ge=5 * MiB,
         le=5 * 1024 * MiB,
         validation_alias=env("S3_MULTIPART_CHUNK_SIZE_BYTES"),
     )
-    max_concurrency: int = Field(10, ge=1, le=64, validation_alias=env("S3_MAX_CONCURRENCY"))
-    max_workers: int = Field(16, ge=1, le=256, validation_alias=env("S3_MAX_WORKERS"))
+    max_concurrency: int = Field(
+        default=10, ge=1, le=64, validation_alias=env("S3_MAX_CONCURRENCY")
+    )
+    max_workers: int = Field(default=16, ge=1, le=256, validation_alias=env("S3_MAX_WORKERS"))
     checksums: Literal["when_supported", "when_required"] = Field(
-        "when_supported", validation_alias=env("S3_CHECKSUMS")
+        default="when_supported", validation_alias=env("S3_CHECKSUMS")
     )
 
     @field_validator("bucket_name")

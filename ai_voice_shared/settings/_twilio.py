@@ -31,27 +31,33 @@ class TwilioSettings(EnvSettings):
 
     _what: ClassVar[str] = "Twilio settings"
 
-    account_sid: str | None = Field(None, validation_alias=env("TWILIO_ACCOUNT_SID"))
-    auth_token: SecretStr | None = Field(None, validation_alias=env("TWILIO_AUTH_TOKEN"))
-    api_key_sid: str | None = Field(None, validation_alias=env("TWILIO_API_KEY_SID"))
-    api_key_secret: SecretStr | None = Field(None, validation_alias=env("TWILIO_API_KEY_SECRET"))
-    api_base_url: str = Field("https://api.twilio.com", validation_alias=env("TWILIO_API_BASE_URL"))
+    account_sid: str | None = Field(default=None, validation_alias=env("TWILIO_ACCOUNT_SID"))
+    auth_token: SecretStr | None = Field(default=None, validation_alias=env("TWILIO_AUTH_TOKEN"))
+    api_key_sid: str | None = Field(default=None, validation_alias=env("TWILIO_API_KEY_SID"))
+    api_key_secret: SecretStr | None = Field(
+        default=None, validation_alias=env("TWILIO_API_KEY_SECRET")
+    )
+    api_base_url: str = Field(
+        default="https://api.twilio.com", validation_alias=env("TWILIO_API_BASE_URL")
+    )
     media_max_bytes: int = Field(
-        16 * MiB, ge=1, le=1024 * MiB, validation_alias=env("TWILIO_MEDIA_MAX_BYTES")
+        default=16 * MiB, ge=1, le=1024 * MiB, validation_alias=env("TWILIO_MEDIA_MAX_BYTES")
     )
     timeout_seconds: float = Field(
-        15.0, gt=0, le=300, validation_alias=env("TWILIO_TIMEOUT_SECONDS")
+        default=15.0, gt=0, le=300, validation_alias=env("TWILIO_TIMEOUT_SECONDS")
     )
     connect_timeout_seconds: float = Field(
-        5.0, gt=0, le=60, validation_alias=env("TWILIO_CONNECT_TIMEOUT_SECONDS")
+        default=5.0, gt=0, le=60, validation_alias=env("TWILIO_CONNECT_TIMEOUT_SECONDS")
     )
     total_timeout_seconds: float = Field(
-        120.0, gt=0, le=3600, validation_alias=env("TWILIO_TOTAL_TIMEOUT_SECONDS")
+        default=120.0, gt=0, le=3600, validation_alias=env("TWILIO_TOTAL_TIMEOUT_SECONDS")
     )
-    max_retries: int = Field(2, ge=0, le=10, validation_alias=env("TWILIO_MAX_RETRIES"))
-    webhook_base_url: str | None = Field(None, validation_alias=env("TWILIO_WEBHOOK_BASE_URL"))
+    max_retries: int = Field(default=2, ge=0, le=10, validation_alias=env("TWILIO_MAX_RETRIES"))
+    webhook_base_url: str | None = Field(
+        default=None, validation_alias=env("TWILIO_WEBHOOK_BASE_URL")
+    )
     trust_forwarded_headers: bool = Field(
-        False, validation_alias=env("TWILIO_TRUST_FORWARDED_HEADERS")
+        default=False, validation_alias=env("TWILIO_TRUST_FORWARDED_HEADERS")
     )
 
     @field_validator("webhook_base_url")

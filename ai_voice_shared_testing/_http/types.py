@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qs
 
+import httpx
+
 __all__ = ["CHUNK", "Answerer", "FakeAnswer", "FakeRequest", "HttpFault", "RecordedRequest"]
 
 #: The size of the chunks a body is streamed in.
@@ -75,7 +77,11 @@ class FakeAnswer:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request a fake answered: where it went, what it carried and what it got."""
+    """One request a fake answered: where it went, what it carried and what it got.
+
+    ``headers`` ignores case, as HTTP does (``"Authorization" in request.headers``); it is an
+    ``httpx.Headers``, equal to a dict of the same headers in any case.
+    """
 
     method: str
     url: str
@@ -86,6 +92,11 @@ class RecordedRequest:
     status: int
     target: str | None
     role: str = ""
+
+    def __post_init__(self) -> None:
+        # httpx's case-insensitive multi-dict rather than a hand-written one (httpx is a
+        # dependency of the library already).
+        object.__setattr__(self, "headers", httpx.Headers(self.headers))
 
 
 @dataclass

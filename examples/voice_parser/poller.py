@@ -126,7 +126,7 @@ class VoiceNotePoller:
             last_modified=listed,
             audio=buffer.getvalue(),
             content_type=meta.content_type,
-            metadata=meta.metadata or {},
+            metadata=meta.metadata,
         )
 
     def _advance(self, since: datetime) -> None:

@@ -60,6 +60,7 @@ EXPORTED = [
     "S3IntegrityError",
     "S3ListResponse",
     "S3ObjectExistsError",
+    "S3ObjectHead",
     "S3ObjectMetadata",
     "S3ObjectNotFoundError",
     "S3PresignedPost",
@@ -110,6 +111,8 @@ def test_the_runtime_package_exports_exactly_the_locked_sorted_list() -> None:
 
 def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
     assert ai_voice_shared_testing.__all__ == [
+        "ConnectionOverrides",
+        "DeliveryAttempt",
         "EndpointBackend",
         "FakeHttpService",
         "FakeLookupServer",
@@ -132,7 +135,9 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "SqsFaultInjector",
         "SqsQueue",
         "TwilioWebhookSender",
+        "TwilioWouldNotRetryError",
         "VirtualTime",
+        "WebhookDelivery",
     ]
     assert sorted(ai_voice_shared_testing.__all__) == ai_voice_shared_testing.__all__
 

@@ -288,3 +288,42 @@ def test_from_env_is_built_once_and_again_when_a_variable_changes(
 
 def test_the_auth_token_never_shows_in_the_repr() -> None:
     assert TOKEN not in repr(verifier())
+
+
+@pytest.mark.parametrize(
+    ("options", "headers", "how"),
+    [
+        (
+            {"trust_forwarded_headers": True},
+            {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "voice.example.com"},
+            "the public URL rebuilt from X-Forwarded-Proto 'https' and X-Forwarded-Host "
+            "'voice.example.com' over the URL the server received, http://10.0.0.7:8000/h "
+            "(TWILIO_TRUST_FORWARDED_HEADERS is on)",
+        ),
+        (
+            {"trust_forwarded_headers": True},
+            {},
+            "the URL the server received: TWILIO_TRUST_FORWARDED_HEADERS is on but the request "
+            "carries no X-Forwarded-Proto, -Host or -Port header",
+        ),
+        (
+            {},
+            {},
+            "the URL the server received (no TWILIO_WEBHOOK_BASE_URL, "
+            "TWILIO_TRUST_FORWARDED_HEADERS off)",
+        ),
+    ],
+)
+def test_a_mismatch_says_how_the_public_url_was_derived(
+    options: dict[str, object], headers: dict[str, str], how: str
+) -> None:
+    signed = signed_twilio_request(
+        TwilioWebhookPayloadFactory.build(), url="https://elsewhere.example.com/h", auth_token=TOKEN
+    )
+
+    with pytest.raises(InvalidTwilioSignatureError) as refused:
+        verifier(**options).verify(
+            "http://10.0.0.7:8000/h", {**signed.headers, **headers}, signed.body
+        )
+
+    assert f" ({how}). Check that: (1)" in str(refused.value)

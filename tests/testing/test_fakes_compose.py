@@ -130,12 +130,26 @@ def test_a_lookup_client_the_app_builds_from_the_environment_gets_faults_without
             assert len(lookup_env.requests) == 2  # the second retry would pass the deadline
 
         @pytest.mark.aivs_lookup(real_sleep=True)
-        def test_opt_back_in(lookup_server, aivs_clock):
-            assert aivs_clock is None
+        def test_opt_back_in(lookup_server):
+            from ai_voice_shared.hooks import get_clock
+            from ai_voice_shared_testing import VirtualTime
+            assert not isinstance(get_clock(), VirtualTime)
+
+        @pytest.mark.aivs_lookup(real_sleep=True)
+        def test_no_virtual_clock_to_ask_for(lookup_server, aivs_clock):
+            pass
         """,
     )
 
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*aivs_clock is the test's virtual clock, and real_sleep=True on a fake's marker "
+            "turned virtual time off for this test: drop aivs_clock from its parameters*"
+        ]
+    )
 
 
 def test_a_delay_times_out_on_the_virtual_clock(pytester: pytest.Pytester) -> None:

@@ -176,3 +176,15 @@ def test_served_live_it_answers_over_real_http_and_frees_its_port(
         assert httpx.get(f"{url}{LOOKUP}").json()["company_id"] == "co_9"
 
     assert fake.base_url == "http://customer-lookup.aivs.test"
+
+
+def test_recorded_headers_ignore_case_as_http_does() -> None:
+    from ai_voice_shared_testing.http_fakes import RecordedRequest
+
+    recorded = RecordedRequest(
+        "GET", "https://h/x", "h", "/x", "", {"authorization": "Bearer t"}, 200, None
+    )
+
+    assert "Authorization" in recorded.headers
+    assert recorded.headers["AUTHORIZATION"] == "Bearer t"
+    assert recorded.headers == {"Authorization": "Bearer t"}

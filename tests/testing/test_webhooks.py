@@ -107,9 +107,8 @@ def test_a_forged_request_is_the_same_but_for_a_signature_the_account_never_made
 def test_the_status_callback_builder_fills_the_account() -> None:
     signed = sender().sign_status_callback("/status", message_status="failed")
 
-    assert signed.payload is not None
-    assert signed.payload.account_sid == "AC" + "1" * 32
-    assert signed.payload.message_status.value == "failed"  # type: ignore[union-attr]
+    assert signed.payload.account_sid == "AC" + "1" * 32  # typed: a TwilioStatusCallback
+    assert signed.payload.message_status.value == "failed"
 
 
 def test_an_async_client_is_sent_to_with_apost() -> None:
@@ -136,7 +135,8 @@ def test_an_async_client_is_sent_to_with_apost() -> None:
 
 def test_a_sync_call_with_an_async_client_says_to_await_apost() -> None:
     with pytest.raises(TypeError) as caught:
-        sender().post(httpx.AsyncClient(), "/hook")
+        # mypy refuses it too (the client's post answers a coroutine)
+        sender().post(httpx.AsyncClient(), "/hook")  # type: ignore[type-var, unused-coroutine]
 
     assert str(caught.value) == (
         "An httpx.AsyncClient answers coroutines: use `await twilio_webhook.apost(...)` "
@@ -146,7 +146,7 @@ def test_a_sync_call_with_an_async_client_says_to_await_apost() -> None:
 
 def test_an_unknown_client_is_refused_naming_those_that_work() -> None:
     with pytest.raises(TypeError) as caught:
-        sender().post(object(), "/hook")
+        sender().post(object(), "/hook")  # type: ignore[arg-type]  # mypy refuses it too
 
     assert str(caught.value) == (
         "twilio_webhook cannot send through a builtins.object: pass a Starlette/FastAPI "
@@ -163,7 +163,9 @@ def test_nothing_sent_yet_is_said_plainly() -> None:
 
 def test_a_payload_and_factory_options_together_are_refused() -> None:
     with pytest.raises(TypeError, match=r"Pass either a payload or factory options, not both"):
-        sender().sign("/hook", TwilioWebhookPayloadFactory.text(), num_media=1)
+        sender().sign(  # type: ignore[call-overload]  # mypy refuses it too
+            "/hook", TwilioWebhookPayloadFactory.text(), num_media=1
+        )
 
 
 @pytest.mark.parametrize("path", ["hook", "", "https://evil.example/hook"])
@@ -246,3 +248,89 @@ def test_the_fixture_builds_the_same_payloads_for_the_same_seed(
     first, second = (pytester.path / "sids.txt").read_text().split()
 
     assert first == second
+
+
+def test_in_proxy_mode_the_request_reaches_the_internal_url_with_forwarded_headers() -> None:
+    seen: list[httpx.Request] = []
+    webhooks = TwilioWebhookSender(auth_token=TOKEN, proxy=True)
+
+    webhooks.post(recording_client(seen), "/twilio/webhook?tenant=a")
+
+    [request] = seen
+    assert str(request.url) == "http://testserver/twilio/webhook?tenant=a"
+    assert request.headers["x-forwarded-proto"] == "https"
+    assert request.headers["x-forwarded-host"] == "webhooks.aivs.test"
+    assert webhooks.last.url == "https://webhooks.aivs.test/twilio/webhook?tenant=a"  # signed
+    assert webhooks.environment() == {"TWILIO_AUTH_TOKEN": TOKEN}
+    assert (
+        webhooks.verifier().verify(str(request.url), request.headers, request.content).public_url
+        == webhooks.last.url
+    )
+
+
+def test_proxy_mode_tests_the_apps_own_proxy_settings_and_the_403_says_how_it_derived_the_url(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import os
+        import pytest
+        from fastapi import FastAPI
+        from starlette.testclient import TestClient
+        from ai_voice_shared.adapters.fastapi import TwilioPayload, TwiMLResponse
+
+        app = FastAPI()
+
+        @app.post("/twilio/webhook")
+        async def webhook(payload: TwilioPayload) -> TwiMLResponse:
+            return TwiMLResponse("ok")
+
+        @pytest.mark.aivs_webhook(proxy=True)
+        def test_behind_the_proxy_with_production_settings(twilio_webhook, monkeypatch):
+            monkeypatch.setenv("TWILIO_TRUST_FORWARDED_HEADERS", "true")  # production's
+            assert "TWILIO_WEBHOOK_BASE_URL" not in os.environ
+            assert twilio_webhook.post(TestClient(app), "/twilio/webhook").status_code == 200
+
+        @pytest.mark.aivs_webhook(proxy=True)
+        def test_behind_the_proxy_without_them(twilio_webhook):
+            answer = twilio_webhook.post(TestClient(app), "/twilio/webhook")
+            assert answer.status_code == 403
+            print(answer.json()["detail"])
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly", "-s")
+
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*X-Twilio-Signature does not match the request to http://testserver/twilio/webhook "
+            "(the URL the server received (no TWILIO_WEBHOOK_BASE_URL, "
+            "TWILIO_TRUST_FORWARDED_HEADERS off; the request carries X-Forwarded-Proto 'https' "
+            "and X-Forwarded-Host 'webhooks.aivs.test': behind a proxy that sets them, set "
+            "TWILIO_TRUST_FORWARDED_HEADERS=true or TWILIO_WEBHOOK_BASE_URL)). Check that:*"
+        ]
+    )
+
+
+def test_a_proxy_option_that_is_not_a_bool_fails_the_test_saying_so(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import pytest
+
+        @pytest.mark.aivs_webhook(proxy="yes")
+        def test_it(twilio_webhook):
+            pass
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.aivs_webhook(proxy=...) takes True or False, not 'yes'*"]
+    )

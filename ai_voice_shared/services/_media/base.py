@@ -83,11 +83,22 @@ class BaseTwilioMediaClient:
     ) -> None:
         self.settings = settings if settings is not None else TwilioSettings()
         account = self.settings.account_sid
+        missing = []
         if account is None:
-            raise ConfigurationError(
-                "Twilio media downloads need the account SID: set TWILIO_ACCOUNT_SID (or pass "
-                "TwilioSettings(account_sid=...)). Media URLs of other accounts are refused."
+            missing.append(
+                "the account SID: set TWILIO_ACCOUNT_SID (or pass TwilioSettings(account_sid="
+                "...)); media URLs of other accounts are refused"
             )
+        if self.settings.auth_token is None and (
+            self.settings.api_key_sid is None or self.settings.api_key_secret is None
+        ):
+            missing.append(
+                "credentials: set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID and "
+                "TWILIO_API_KEY_SECRET (an API key of the account)"
+            )
+        if missing:  # all of them at once, not one per run
+            raise ConfigurationError(f"Twilio media downloads need {'; and '.join(missing)}.")
+        assert account is not None
         self.account_sid = account
         self._auth = self._credentials(self.settings)
         api = urlsplit(self.settings.api_base_url)

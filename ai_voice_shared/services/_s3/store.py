@@ -19,7 +19,7 @@ from ai_voice_shared.errors import (
     S3ObjectNotFoundError,
     S3ServiceError,
 )
-from ai_voice_shared.models import S3ObjectMetadata
+from ai_voice_shared.models import S3ObjectHead
 from ai_voice_shared.services._s3.errors import translate
 from ai_voice_shared.services._s3.keys import MAX_KEY_BYTES, validate_key
 from ai_voice_shared.services._s3.orphans import guard_retried_creates
@@ -67,9 +67,9 @@ class Store:
             full_key[len(self.key_prefix) :] if full_key.startswith(self.key_prefix) else full_key
         )
 
-    def metadata(self, key: str, head: Mapping[str, Any]) -> S3ObjectMetadata:
+    def metadata(self, key: str, head: Mapping[str, Any]) -> S3ObjectHead:
         """The metadata of ``key`` from a HeadObject or GetObject answer."""
-        return S3ObjectMetadata(
+        return S3ObjectHead(
             key=key,
             size=head["ContentLength"],
             last_modified=head["LastModified"],
@@ -79,7 +79,7 @@ class Store:
             metadata=dict(head.get("Metadata") or {}),
         )
 
-    def head(self, key: str) -> S3ObjectMetadata:
+    def head(self, key: str) -> S3ObjectHead:
         """HeadObject of ``key`` (relative to the prefix)."""
         full = self.full_key(key)
         with self.errors("HeadObject", key):

@@ -52,8 +52,9 @@ def test_a_forged_signature_is_answered_403_with_the_reason(
 
     assert response.status_code == 403
     assert refusal(response).startswith(
-        "X-Twilio-Signature does not match the request to https://webhooks.aivs.test/hook. "
-        "Check that: (1) the URL is the exact public URL Twilio called"
+        "X-Twilio-Signature does not match the request to https://webhooks.aivs.test/hook (the "
+        "public URL rebuilt from TWILIO_WEBHOOK_BASE_URL=https://webhooks.aivs.test and the "
+        "request's path and query). Check that: (1) the URL is the exact public URL Twilio called"
     )
 
 

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_type
 
 import pytest
 
@@ -642,3 +642,12 @@ def test_a_stream_that_breaks_leaves_no_object_and_no_parts(
 
     assert not s3.exists("voice/k.ogg")
     assert backend.client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_head_always_has_metadata_typed_as_a_dict(s3: S3Service) -> None:
+    s3.upload_bytes("plain.txt", b"x")
+
+    head = s3.head_object("plain.txt")
+
+    assert head.metadata == {}
+    assert_type(head.metadata, dict[str, str])  # checked by mypy: no `or {}` needed
