@@ -61,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=port_number,
         default=0,
         metavar="PORT",
-        help="Port of the moto S3 server (default: a free one; SeaweedFS always takes free ones).",
+        help="Port of the S3 server, S3_ENDPOINT_URL (default: a free one).",
     )
     parser.add_argument(
         "--lookup-port",
