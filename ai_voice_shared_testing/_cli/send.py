@@ -44,6 +44,7 @@ DESCRIPTION = (
 _CONNECT_MS, _READ_MS = 5000, 15000
 _SENDER = "whatsapp:+15555550100"
 _FAKE_ADMIN_PATH = "/__aivs/media"
+_MAX_ANSWER = 1024 * 1024
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -284,7 +285,14 @@ def _deliver(client: httpx.Client, request: Any, attempt: int) -> dict[str, Any]
 
     start = time.perf_counter()
     try:
-        answer = client.post(request.url, content=request.body, headers=request.headers)
+        with client.stream(
+            "POST", request.url, content=request.body, headers=request.headers
+        ) as answer:
+            body = b""
+            for chunk in answer.iter_bytes():  # a reply is TwiML: keep the first MiB only
+                body += chunk
+                if len(body) >= _MAX_ANSWER:
+                    break
     except httpx.HTTPError as error:
         return {
             "attempt": attempt,
@@ -297,7 +305,7 @@ def _deliver(client: httpx.Client, request: Any, attempt: int) -> dict[str, Any]
         "status": answer.status_code,
         "ms": round((time.perf_counter() - start) * 1000, 1),
         "content_type": answer.headers.get("content-type"),
-        "body": answer.text[:10_000],
+        "body": body[:10_000].decode("utf-8", "replace"),
     }
 
 

@@ -57,7 +57,7 @@ def service() -> Iterator[Service]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     record.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     yield record
