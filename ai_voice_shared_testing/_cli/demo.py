@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK
+from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError, http_url
 
 if TYPE_CHECKING:
     from ai_voice_shared_testing._cli.fake_stack import S3Kind
@@ -45,6 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--s3-endpoint",
+        type=http_url,
         metavar="URL",
         help="Use this S3-compatible endpoint instead (credentials from AWS_* variables).",
     )
@@ -55,12 +56,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """``ai-voice-shared demo``: 0 when every step passed, 1 when one failed."""
     from ai_voice_shared.errors import AiVoiceSharedError
+    from ai_voice_shared_testing._cli.fake_stack import FakeStackUsageError
 
     kind: S3Kind = "endpoint" if args.s3_endpoint else args.s3
     try:
         steps = run_demo(
             s3=kind, s3_endpoint=args.s3_endpoint, out=(lambda _: None) if args.json else print
         )
+    except FakeStackUsageError as error:
+        raise UsageError(str(error)) from None
     except (AiVoiceSharedError, AssertionError, OSError) as error:
         print(f"ai-voice-shared demo failed: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "port_number"]
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "UsageError", "http_url", "port_number"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -28,3 +28,20 @@ def port_number(text: str) -> int:
             f"{port} is not a port number: use 0-65535 (0: a free one)"
         )
     return port
+
+
+def http_url(text: str) -> str:
+    """An option's http(s) URL, checked whole (a malformed one would fail later, blaming
+    something else): scheme, host and port."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text[:200]!r} is not a valid URL: {error}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text[:200]!r} is not an http(s) URL such as 'http://127.0.0.1:8000'"
+        )
+    return text

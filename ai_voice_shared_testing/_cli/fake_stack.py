@@ -18,6 +18,7 @@ import errno
 import json
 import mimetypes
 import os
+import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,6 +42,8 @@ __all__ = [
     "DEFAULT_WEBHOOK_BASE_URL",
     "FakeStack",
     "FakeStackError",
+    "FakeStackUsageError",
+    "MissingCredentialsError",
     "PortInUseError",
     "S3Kind",
     "load_customers",
@@ -60,8 +63,17 @@ class FakeStackError(AiVoiceSharedError):
     """The fake stack could not start, or its input is unusable; the message says why."""
 
 
-class PortInUseError(FakeStackError):
+class FakeStackUsageError(FakeStackError):
+    """The caller's input cannot work (a port in use, no credentials for the endpoint): what
+    the command line reports as a usage error (exit code 2)."""
+
+
+class PortInUseError(FakeStackUsageError):
     """A fixed port is taken by another process (or not one this user may bind)."""
+
+
+class MissingCredentialsError(FakeStackUsageError):
+    """``--s3-endpoint`` without credentials for it."""
 
 
 def media_type(path: Path) -> str:
@@ -92,9 +104,23 @@ class _MotoServer:
         from werkzeug.serving import make_server
 
         app = server_module.DomainDispatcherApplication(server_module.create_backend_app)
-        self.server = make_server(
-            "127.0.0.1", port, app, threaded=True, request_handler=server_module.MotoRequestHandler
-        )
+        # Bound here, not by werkzeug: on a bind error werkzeug prints two lines and calls
+        # sys.exit(1); an OSError from our own bind becomes a clear PortInUseError.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", port))
+            listener.listen(128)
+            self.server = make_server(
+                "127.0.0.1",
+                port,
+                app,
+                threaded=True,
+                request_handler=server_module.MotoRequestHandler,
+                fd=listener.fileno(),  # werkzeug takes a duplicate of it
+            )
+        finally:
+            listener.close()
         self.thread = threading.Thread(
             target=self.server.serve_forever, name="aivs-moto-server", daemon=True
         )
@@ -151,6 +177,7 @@ class FakeStack:
     def start(self) -> Self:
         """Start the S3 server, create the bucket, and serve the lookup fake."""
         try:
+            self._check_ports()
             self._start_s3()
             for what, fake, port in (
                 ("The lookup server's", self.lookup, self.lookup_port),
@@ -166,6 +193,25 @@ class FakeStack:
             raise
         return self
 
+    def _check_ports(self) -> None:
+        """Every fixed port free, before anything starts (a taken one is reported at once,
+        not after the S3 server started; a race after this check is still reported)."""
+        for what, port in (
+            (
+                f"The S3 ({self.s3_kind}) server's",
+                self.s3_port if self.s3_kind != "endpoint" else 0,
+            ),
+            ("The lookup server's", self.lookup_port),
+            ("The fake Twilio API's", self.twilio_port),
+        ):
+            if port:
+                with socket.socket() as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        probe.bind(("127.0.0.1", port))
+                    except OSError as error:
+                        raise _bind_error(what, port, error) from None
+
     def _start_s3(self) -> None:
         if self.s3_kind == "moto":
             import logging
@@ -180,14 +226,29 @@ class FakeStack:
         elif self.s3_kind == "seaweedfs":
             from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
-            self._seaweedfs = SeaweedFSServer().start()
+            self._seaweedfs = SeaweedFSServer(s3_port=self.s3_port).start()
             self.endpoint_url = self._seaweedfs.endpoint_url
         else:
             assert self.s3_endpoint is not None
             self.endpoint_url = self.s3_endpoint.rstrip("/")
+            self._check_credentials()
+
+    def _check_credentials(self) -> None:
+        """Refuse an endpoint without credentials before the first request (botocore would
+        raise ``NoCredentialsError`` from deep inside the bucket creation)."""
+        settings = self.s3_settings()
+        if settings.access_key_id is not None and settings.secret_access_key is not None:
+            return
+        import botocore.session
+
+        if botocore.session.get_session().get_credentials() is None:
+            raise MissingCredentialsError(
+                f"No AWS credentials for the S3 endpoint {self.endpoint_url}: export "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for it."
+            )
 
     def _create_bucket(self) -> None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         from ai_voice_shared.hooks import build_s3_client
 
@@ -202,6 +263,10 @@ class FakeStack:
                 raise FakeStackError(
                     f"Could not create bucket {self.bucket!r} at {self.endpoint_url}: {exc}"
                 ) from exc
+        except BotoCoreError as exc:  # unreachable endpoint, bad URL, ...
+            raise FakeStackError(
+                f"Could not create bucket {self.bucket!r} at {self.endpoint_url}: {exc}"
+            ) from None
 
     def s3_settings(self) -> S3Settings:
         """Settings that reach the stack's bucket."""
@@ -237,7 +302,13 @@ class FakeStack:
         if settings.access_key_id is not None and settings.secret_access_key is not None:
             env["AWS_ACCESS_KEY_ID"] = settings.access_key_id.get_secret_value()
             env["AWS_SECRET_ACCESS_KEY"] = settings.secret_access_key.get_secret_value()
+        env.update(self.queue_environment())
         return env
+
+    def queue_environment(self) -> dict[str, str]:
+        """The events queue's variables (``VOICE_NOTE_QUEUE_URL``): none yet. Issue 20 adds
+        the queue; its fake's URL is printed from here, with the rest of the environment."""
+        return {}
 
     def add_media_file(self, path: Path) -> TwilioMedia:
         """Serve the bytes of ``path`` from the fake Twilio API (type from its name); return

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
-from ai_voice_shared_testing._cli.exits import EXIT_OK, UsageError, port_number
+from ai_voice_shared_testing._cli.exits import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    http_url,
+    port_number,
+)
 
 __all__ = ["DESCRIPTION", "HELP", "Interrupted", "configure", "run"]
 
@@ -53,7 +61,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=port_number,
         default=0,
         metavar="PORT",
-        help="Port of the moto S3 server (default: a free one; SeaweedFS always takes free ones).",
+        help="Port of the S3 server, S3_ENDPOINT_URL (default: a free one).",
     )
     parser.add_argument(
         "--lookup-port",
@@ -72,6 +80,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--webhook-base-url",
+        type=http_url,
         default=None,
         metavar="URL",
         help="TWILIO_WEBHOOK_BASE_URL to print: the public base URL of the service Twilio calls "
@@ -96,6 +105,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "Repeatable.",
     )
     parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="Also write the environment to FILE (NAME=value lines, mode 0600, removed at stop), "
+        "for `uvicorn --env-file FILE` and `ai-voice-shared twilio send --env-file FILE`.",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="Print the environment as one JSON line."
     )
     parser.set_defaults(run=run)
@@ -114,20 +130,16 @@ def run(args: argparse.Namespace) -> int:
     from ai_voice_shared_testing._cli.fake_stack import (
         DEFAULT_WEBHOOK_BASE_URL,
         FakeStack,
-        PortInUseError,
+        FakeStackUsageError,
         load_customers,
+        media_type,
     )
 
-    base_url = args.webhook_base_url or DEFAULT_WEBHOOK_BASE_URL
-    if not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--webhook-base-url must be an http(s) URL, not {base_url!r}")
     try:
         customers = load_customers(args.customers) if args.customers else {}
     except AiVoiceSharedError as error:
         raise UsageError(str(error)) from None
-    for path in args.media:
-        if not path.is_file():
-            raise UsageError(f"--media {str(path)!r}: no such file")
+    files = [(path, _read_media(path), media_type(path)) for path in args.media]
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     stack = FakeStack(
         s3=args.s3,
@@ -135,20 +147,28 @@ def run(args: argparse.Namespace) -> int:
         lookup_port=args.lookup_port,
         twilio_port=args.twilio_port,
         bucket=args.bucket,
-        webhook_base_url=base_url,
+        webhook_base_url=args.webhook_base_url or DEFAULT_WEBHOOK_BASE_URL,
     )
+    started = False
     try:
         try:
             stack.start()
+            started = True
             for number, fields in customers.items():
                 stack.lookup.add_customer(number, fields)
-            media = [(path, stack.add_media_file(path)) for path in args.media]
-        except PortInUseError as error:
+            media = [
+                (path, stack.twilio.add_media(content, content_type=kind))
+                for path, content, kind in files
+            ]
+        except FakeStackUsageError as error:
             raise UsageError(str(error)) from None
         except (AiVoiceSharedError, OSError) as error:
             print(f"ai-voice-shared fakes: could not start: {error}", file=sys.stderr)
-            return 1
-        _announce(args, stack.environment(), len(customers), media)
+            return EXIT_FAILED
+        env = stack.environment()
+        if args.env_file is not None:
+            _write_env_file(args.env_file, env)
+        _announce(args, env, len(customers), media)
         while True:
             signal.pause()  # until a signal raises Interrupted
     except Interrupted:
@@ -157,22 +177,44 @@ def run(args: argparse.Namespace) -> int:
         for sig in previous:
             signal.signal(sig, signal.SIG_IGN)
         stack.stop()
-        print("# stopped", flush=True)
+        if args.env_file is not None and started:
+            args.env_file.unlink(missing_ok=True)  # its ports and token are gone
+        if started:
+            print("# stopped", flush=True)
     return EXIT_OK
+
+
+def _read_media(path: Path) -> bytes:
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read --media {str(path)!r}: {error.strerror}") from None
+    if not content:
+        raise UsageError(f"--media {str(path)!r} is empty")
+    return content
+
+
+def _write_env_file(path: Path, env: dict[str, str]) -> None:
+    """``NAME=value`` lines (the dotenv format ``uvicorn --env-file`` and ``twilio send
+    --env-file`` read), readable by this user only: it holds the fake's auth token."""
+    text = "".join(f"{name}={value}\n" for name, value in env.items())
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+    except OSError as error:
+        raise UsageError(f"cannot write --env-file {str(path)!r}: {error.strerror}") from None
 
 
 def _announce(
     args: argparse.Namespace, env: dict[str, str], customers: int, media: list[tuple[Path, Any]]
 ) -> None:
+    items = [
+        {"file": str(path), "url": item.url, "content_type": item.content_type}
+        for path, item in media
+    ]
     if args.json:
-        document = {
-            "environment": env,
-            "customers": customers,
-            "media": [
-                {"file": str(path), "url": item.url, "content_type": item.content_type}
-                for path, item in media
-            ],
-        }
+        document = {"environment": env, "customers": customers, "media": items}
         print(json.dumps(document), flush=True)
         return
     print(
@@ -181,10 +223,16 @@ def _announce(
     )
     for name, value in env.items():
         print(f"export {name}={value}")
-    for path, item in media:
-        print(f"# media {path.name} ({item.content_type}): {item.url}")
+    for item in items:
+        print(f"# media {Path(item['file']).name} ({item['content_type']}): {item['url']}")
+    base = env["TWILIO_WEBHOOK_BASE_URL"]
+    where = urlsplit(base)
+    port = where.port or (443 if where.scheme == "https" else 80)
+    source = f"--env-file {args.env_file}" if args.env_file is not None else "these variables"
+    print(f"# 1. run the service with {source}, where Twilio calls it: {base} (port {port})")
     print(
-        "# send a voice note: ai-voice-shared twilio send "
-        f"{env['TWILIO_WEBHOOK_BASE_URL']}/twilio/whatsapp --media FILE"
+        f"# 2. send it a voice note: ai-voice-shared twilio send {base}/YOUR/WEBHOOK/PATH"
+        + (f" --env-file {args.env_file}" if args.env_file is not None else "")
+        + " [--media FILE | --text TEXT]"
     )
     print("# ready", flush=True)

@@ -12,8 +12,8 @@ import os
 import sys
 from typing import NoReturn
 
-from ai_voice_shared_testing._cli import demo, fakes, verify
-from ai_voice_shared_testing._cli.exits import EXIT_USAGE, UsageError
+from ai_voice_shared_testing._cli import demo, fakes, send, verify
+from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_USAGE, UsageError
 
 __all__ = ["main", "parser"]
 
@@ -37,9 +37,12 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.configure(commands.add_parser("demo", help=demo.HELP))
     fakes.configure(commands.add_parser("fakes", help=fakes.HELP, description=fakes.DESCRIPTION))
-    twilio = commands.add_parser("twilio", help="Twilio tools: verify a signature.")
+    twilio = commands.add_parser(
+        "twilio", help="Twilio tools: verify a signature, send a signed webhook."
+    )
     tools = twilio.add_subparsers(dest="tool", required=True, metavar="TOOL", parser_class=_Parser)
     verify.configure(tools.add_parser("verify", help=verify.HELP, description=verify.DESCRIPTION))
+    send.configure(tools.add_parser("send", help=send.HELP, description=send.DESCRIPTION))
     return root
 
 
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         # so the interpreter's final flush does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return code
+        return code or EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     return code

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError
+from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError, http_url
 
 __all__ = ["DESCRIPTION", "HELP", "configure", "run"]
 
@@ -25,7 +25,7 @@ DESCRIPTION = "Exit codes: 0 valid, 1 invalid, 2 usage."
 def configure(parser: argparse.ArgumentParser) -> None:
     """The options of ``ai-voice-shared twilio verify``."""
     parser.add_argument("body", metavar="BODY_FILE|-", help="The raw form body ('-': stdin).")
-    parser.add_argument("--url", required=True, help="The full URL Twilio called.")
+    parser.add_argument("--url", required=True, type=http_url, help="The full URL Twilio called.")
     parser.add_argument("--signature", required=True, help="The X-Twilio-Signature header.")
     parser.add_argument(
         "--token-env",

@@ -93,8 +93,10 @@ class SeaweedFSServer:
         secret_access_key: str = "aivs-seaweedfs-secret",
         region: str = "us-east-1",
         startup_timeout: float = 60.0,
+        s3_port: int = 0,
     ) -> None:
         self.binary = binary
+        self.s3_port = s3_port  # the S3 gateway's port (0: a free one, as every other one)
         self.access_key_id = access_key_id
         self.secret_access_key = secret_access_key
         self.region = region
@@ -138,6 +140,8 @@ class SeaweedFSServer:
         os.close(handle)
         self._logfile = Path(log)
         self.ports = dict(zip(_PORT_FLAGS, _free_ports(len(_PORT_FLAGS)), strict=True))
+        if self.s3_port:
+            self.ports["s3.port"] = self.s3_port
         private_tmp = data / "tmp"
         private_tmp.mkdir()
         command = [

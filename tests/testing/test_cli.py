@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,9 +19,12 @@ from ai_voice_shared import (
     CustomerLookupClient,
     S3Service,
     S3Settings,
+    TwilioMediaClient,
     TwilioRequestValidator,
+    TwilioSettings,
     TwilioWebhookPayload,
 )
+from ai_voice_shared_testing.cli import main
 
 SAMPLE = Path(__file__).parents[1] / "data" / "twilio" / "03_whatsapp_voice_note.form"
 TOKEN = "doctor-test-token"
@@ -28,18 +33,27 @@ COMMAND = [sys.executable, "-m", "ai_voice_shared_testing"]
 
 
 def run(
-    *args: str, stdin: bytes | None = None, token: str | None = TOKEN
+    *args: str,
+    stdin: bytes | None = None,
+    token: str | None = TOKEN,
+    env: dict[str, str | None] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "TWILIO_AUTH_TOKEN"}
+    environment = {k: v for k, v in os.environ.items() if k != "TWILIO_AUTH_TOKEN"}
     if token is not None:
-        env["TWILIO_AUTH_TOKEN"] = token
+        environment["TWILIO_AUTH_TOKEN"] = token
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
     return subprocess.run(
         [*COMMAND, *args],
         input=stdin.decode() if stdin is not None else None,
         capture_output=True,
         text=True,
-        env=env,
-        timeout=120,
+        env=environment,
+        timeout=timeout,
         check=False,
     )
 
@@ -86,27 +100,66 @@ def test_demo_json_reports_the_steps_with_timings() -> None:
     assert all(isinstance(step["ms"], float) for step in report["steps"])
 
 
-def test_fakes_serve_both_endpoints_until_sigint_then_free_the_ports(tmp_path: Path) -> None:
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_fakes_serve_every_endpoint_and_the_media_given_until_sigint_then_free_the_ports(
+    tmp_path: Path,
+) -> None:
     customers = tmp_path / "customers.json"
     customers.write_text(json.dumps({"whatsapp:+15555550100": {"company_name": "Acme Ltd"}}))
+    note = tmp_path / "note.ogg"
+    note.write_bytes(b"OggS given")
+    twilio_port = free_port()
     with subprocess.Popen(
-        [*COMMAND, "fakes", "--customers", str(customers)],
+        [
+            *COMMAND,
+            "fakes",
+            "--customers",
+            str(customers),
+            "--media",
+            str(note),
+            "--twilio-port",
+            str(twilio_port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     ) as process:
-        env = use_the_fakes_then_interrupt(process)
-    for url in (env["S3_ENDPOINT_URL"], env["CUSTOMER_LOOKUP_BASE_URL"]):
+        env, lines = use_the_fakes_then_interrupt(process)
+    assert env["TWILIO_API_BASE_URL"] == f"http://127.0.0.1:{twilio_port}"
+    assert env["TWILIO_WEBHOOK_BASE_URL"] == "http://127.0.0.1:8000"
+    [media] = [line for line in lines if line.startswith("# media note.ogg (audio/ogg): ")]
+    assert (
+        "# 2. send it a voice note: ai-voice-shared twilio send "
+        "http://127.0.0.1:8000/YOUR/WEBHOOK/PATH [--media FILE | --text TEXT]\n"
+    ) in lines
+    assert not any("point TWILIO_API_BASE_URL" in line for line in lines)
+    assert media.split(": ", 1)[1].startswith(env["TWILIO_API_BASE_URL"] + "/2010-04-01/")
+    for url in (
+        env["S3_ENDPOINT_URL"],
+        env["CUSTOMER_LOOKUP_BASE_URL"],
+        env["TWILIO_API_BASE_URL"],
+    ):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", urlsplit(url).port or 0)) != 0
 
 
-def use_the_fakes_then_interrupt(process: subprocess.Popen[str]) -> dict[str, str]:
-    """Read the printed environment, use both endpoints, send SIGINT; return the environment."""
+def use_the_fakes_then_interrupt(
+    process: subprocess.Popen[str],
+) -> tuple[dict[str, str], list[str]]:
+    """Read the printed environment, use every endpoint (the media printed too), send
+    SIGINT; return the environment and the lines printed."""
     env: dict[str, str] = {}
+    lines: list[str] = []
     try:
         assert process.stdout is not None
         for line in process.stdout:
+            lines.append(line)
             if line.startswith("export "):
                 name, _, value = line.removeprefix("export ").strip().partition("=")
                 env[name] = value
@@ -119,7 +172,20 @@ def use_the_fakes_then_interrupt(process: subprocess.Popen[str]) -> dict[str, st
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "CUSTOMER_LOOKUP_BASE_URL",
+            "TWILIO_ACCOUNT_SID",
+            "TWILIO_AUTH_TOKEN",
+            "TWILIO_API_BASE_URL",
+            "TWILIO_WEBHOOK_BASE_URL",
         }
+        twilio = TwilioSettings(
+            account_sid=env["TWILIO_ACCOUNT_SID"],
+            auth_token=env["TWILIO_AUTH_TOKEN"],
+            api_base_url=env["TWILIO_API_BASE_URL"],
+        )
+        for line in lines:
+            if line.startswith("# media "):
+                with TwilioMediaClient(twilio) as media:
+                    assert media.download(line.split(": ", 1)[1].strip()) == b"OggS given"
 
         with CustomerLookupClient(env["CUSTOMER_LOOKUP_BASE_URL"]) as lookups:
             assert lookups.lookup("+15555550100").company_name == "Acme Ltd"
@@ -139,7 +205,7 @@ def use_the_fakes_then_interrupt(process: subprocess.Popen[str]) -> dict[str, st
     finally:
         if process.poll() is None:
             process.kill()
-    return env
+    return env, lines
 
 
 def test_fakes_refuse_a_customers_file_that_is_not_there(tmp_path: Path) -> None:
@@ -335,3 +401,202 @@ def test_verify_usage_errors_exit_2_with_a_clear_message(
 
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def one_line_usage_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a usage error prints (exit code 2, no traceback)."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    [line] = result.stderr.splitlines()
+    return line
+
+
+@pytest.mark.parametrize("fake", ["s3", "lookup", "twilio"])
+def test_fakes_with_a_port_in_use_exit_2_with_one_line_at_once(fake: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+
+        result = run("fakes", f"--{fake}-port", str(port), timeout=5)
+
+    assert time.monotonic() - started < 5
+    line = one_line_usage_error(result)
+    assert line.startswith("ai-voice-shared: error: The ")
+    assert line.endswith(
+        f"port {port} is in use on 127.0.0.1: stop what listens there, or choose another port "
+        "(0 for a free one)."
+    )
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["fakes", "--s3-port", "99999"],
+            "ai-voice-shared fakes: error: argument --s3-port: 99999 is not a port number: "
+            "use 0-65535 (0: a free one)",
+        ),
+        (
+            ["fakes", "--twilio-port", "-5"],
+            "ai-voice-shared fakes: error: argument --twilio-port: -5 is not a port number",
+        ),
+        (
+            ["twilio", "verify", "--url", "http://[::1", "--signature", "x", "-"],
+            "ai-voice-shared twilio verify: error: argument --url: 'http://[::1' is not a valid "
+            "URL: Invalid IPv6 URL",
+        ),
+        (
+            ["twilio", "send", "http://[::1"],
+            "ai-voice-shared twilio send: error: argument URL: 'http://[::1' is not a valid URL",
+        ),
+    ],
+    ids=["port too large", "negative port", "verify: malformed URL", "send: malformed URL"],
+)
+def test_malformed_options_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(args)
+
+    assert exit.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            json.dumps({"12345": {"company_name": "Acme"}}).encode(),
+            "Customer #1 in '{path}': '***45' is not a phone number in E.164 form",
+        ),
+        (
+            b"phone_number,company_name\nnot-a-number,Acme\n",
+            "Customer #1 in '{path}': 'not-a****ber' is not a phone number in E.164 form",
+        ),
+        (b"\xff\xfe{}", "The customers file '{path}' is not UTF-8 text (byte 0)"),
+    ],
+    ids=["bad number (JSON)", "bad number (CSV)", "not UTF-8"],
+)
+def test_fakes_refuse_an_unusable_customers_file_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    path = tmp_path / ("customers.csv" if content.startswith(b"phone") else "customers.json")
+    path.write_bytes(content)
+
+    code = main(["fakes", "--customers", str(path)])
+
+    assert code == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.splitlines()
+    assert line.startswith("ai-voice-shared: error: " + message.format(path=path))
+    assert captured.out == ""
+
+
+def test_demo_with_an_s3_endpoint_and_no_credentials_exits_2_naming_them(
+    tmp_path: Path,
+) -> None:
+    nowhere = str(tmp_path / "none")
+    result = run(
+        "demo",
+        "--s3-endpoint",
+        "http://127.0.0.1:9",
+        env={
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_PROFILE": None,
+            "AWS_SHARED_CREDENTIALS_FILE": nowhere,
+            "AWS_CONFIG_FILE": nowhere,
+            "AWS_EC2_METADATA_DISABLED": "true",  # no look-up beyond loopback
+        },
+        timeout=30,
+    )
+
+    assert one_line_usage_error(result) == (
+        "ai-voice-shared: error: No AWS credentials for the S3 endpoint http://127.0.0.1:9: "
+        "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) for it."
+    )
+
+
+def test_a_reader_that_goes_away_ends_verify_quietly(tmp_path: Path) -> None:
+    # `ai-voice-shared twilio verify ... | head`: stdout closed before the verdict is written.
+    env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN}
+    with subprocess.Popen(
+        [*COMMAND, "twilio", "verify", "--url", URL, "--signature", "x", body_file(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    ) as process:
+        assert process.stdout is not None
+        process.stdout.close()
+        assert process.stderr is not None
+        error = process.stderr.read()
+        code = process.wait(timeout=60)
+
+    assert error == b""
+    assert code == 1
+
+
+def test_fakes_help_names_every_fake_and_its_port_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["fakes", "--help"])
+
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the fake Twilio REST API" in text
+    for option in ("--s3-port", "--lookup-port", "--twilio-port", "--media", "--env-file"):
+        assert option in text
+    assert "POST $TWILIO_API_BASE_URL/__aivs/media" in text
+
+
+def test_sigterm_stops_fakes_during_start_up(weed: Path) -> None:
+    # SeaweedFS takes seconds to start: the signal arrives while start() waits for it.
+    environment = {**os.environ, "PATH": f"{weed.parent}{os.pathsep}{os.environ['PATH']}"}
+    with subprocess.Popen(
+        [*COMMAND, "fakes", "--s3", "seaweedfs"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        start_new_session=True,
+    ) as process:
+        try:
+            deadline = time.monotonic() + 30
+            while not children(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert children(process.pid), "fakes never started SeaweedFS"
+            process.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            code = process.wait(timeout=10)
+            stopped_in = time.monotonic() - started
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        out = process.stdout.read() if process.stdout else ""
+
+    assert code == 0
+    assert stopped_in < 5
+    assert "# ready" not in out
+    deadline = time.monotonic() + 10
+    while group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_alive(process.pid), "a process of fakes outlived it"
+
+
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

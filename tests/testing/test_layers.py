@@ -28,7 +28,16 @@ FAMILIES = {
     "_servers": ["supervisor", "seaweedfs", "redis"],
     "_sqs": ["faults", "moto", "queue"],
     "_twilio": ["errors", "resources", "callbacks"],
-    "_cli": ["exits", "signature_doctor", "fake_stack", "verify", "fakes", "demo", "main"],
+    "_cli": [
+        "exits",
+        "signature_doctor",
+        "fake_stack",
+        "verify",
+        "send",
+        "fakes",
+        "demo",
+        "main",
+    ],
 }
 #: What a family may use of the rest of the kit, besides its own lower modules.
 SHARED = {

@@ -180,3 +180,72 @@ def test_a_leak_or_an_unused_fault_fails_the_test_at_teardown(pytester: pytest.P
             "or fail(..., optional=True) for one fault.",
         ]
     )
+
+
+def test_media_posted_to_the_admin_endpoint_is_served_like_media_added_in_code() -> None:
+    from ai_voice_shared_testing.twilio_api import ADMIN_MEDIA_PATH
+
+    with FakeTwilioApi() as twilio:
+        twilio.serve()
+        admin = twilio.api_base_url + ADMIN_MEDIA_PATH
+        credentials = (twilio.account_sid, twilio.auth_token)
+        first = httpx.post(
+            admin, content=b"OggS one", headers={"Content-Type": "audio/ogg"}, auth=credentials
+        )
+        message = first.json()["message_sid"]
+        second = httpx.post(
+            admin,
+            content=b"\xff\xd8 jpeg",
+            headers={"Content-Type": "image/jpeg; charset=binary"},
+            params={"message_sid": message},
+            auth=credentials,
+        )
+        with TwilioMediaClient(twilio.settings()) as client:
+            fetched = [client.download(answer.json()["url"]) for answer in (first, second)]
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert second.json()["message_sid"] == message  # both items in one message
+    assert second.json()["content_type"] == "image/jpeg"
+    assert first.json()["size"] == len(b"OggS one")
+    assert fetched == [b"OggS one", b"\xff\xd8 jpeg"]
+
+
+@pytest.mark.parametrize(
+    ("auth", "content", "headers", "params", "status", "message"),
+    [
+        (None, b"OggS", {"Content-Type": "audio/ogg"}, {}, 401, "Authenticate"),
+        ("right", b"", {"Content-Type": "audio/ogg"}, {}, 400, "must not be empty"),
+        ("right", b"OggS", {"Content-Type": "ogg"}, {}, 400, "Content-Type must be"),
+        (
+            "right",
+            b"OggS",
+            {"Content-Type": "audio/ogg"},
+            {"message_sid": "MM1"},
+            400,
+            "message_sid must be an MM... or SM... SID",
+        ),
+    ],
+    ids=["no credentials", "empty body", "no media type", "bad message sid"],
+)
+def test_the_admin_endpoint_refuses_what_it_cannot_serve(
+    auth: str | None,
+    content: bytes,
+    headers: dict[str, str],
+    params: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    from ai_voice_shared_testing.twilio_api import ADMIN_MEDIA_PATH
+
+    with FakeTwilioApi() as twilio:
+        twilio.serve()
+        answer = httpx.post(
+            twilio.api_base_url + ADMIN_MEDIA_PATH,
+            content=content,
+            headers=headers,
+            params=params,
+            auth=(twilio.account_sid, twilio.auth_token) if auth else None,
+        )
+
+    assert answer.status_code == status
+    assert message in answer.json()["message"]

@@ -119,6 +119,29 @@ def test_a_url_that_is_not_the_accounts_media_gets_no_request(
     assert twilio.auth_token not in str(caught.value)
 
 
+def test_media_at_another_host_than_the_fake_says_to_register_it_with_the_fake(
+    twilio: FakeTwilioApi, fetch: Fetch
+) -> None:
+    # A service run against `ai-voice-shared fakes` got a webhook with Twilio's media URLs;
+    # the message used to say "point TWILIO_API_BASE_URL at the fake", which it already was.
+    served = twilio.add_media(b"OggS")
+    elsewhere = served.url.replace(twilio.api_base_url, "https://media.example.com")
+
+    with pytest.raises(UntrustedMediaUrlError) as caught:
+        fetch(TwilioMedia(url=elsewhere, content_type="audio/ogg"))
+    with pytest.raises(UntrustedMediaUrlError) as same_host:
+        fetch(TwilioMedia(url=served.url + "?x=1", content_type="audio/ogg"))
+
+    host = twilio.api_base_url.removeprefix("https://")
+    assert (
+        f"The media URL is at media.example.com, TWILIO_API_BASE_URL at {host}: in a test "
+        "against a fake Twilio API, the webhook must carry media URLs the fake serves"
+    ) in str(caught.value)
+    assert "ai-voice-shared twilio send --media FILE" in str(caught.value)
+    assert "point TWILIO_API_BASE_URL" not in str(caught.value)
+    assert "TWILIO_API_BASE_URL at" not in str(same_host.value)
+
+
 ACCOUNT = "AC" + "a" * 32
 HOSTILE = (
     f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages/MM{'1' * 32}/Media/ME{'2' * 32}"
