@@ -14,6 +14,7 @@ All factories share one ``random.Random``: :func:`seed_factories` makes every bu
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from pydantic import BaseModel
 from ai_voice_shared.models import (
     CustomerMetadata,
     MessageStatus,
+    S3EventNotification,
     S3ListResponse,
     S3ObjectMetadata,
     TwilioMedia,
@@ -36,6 +38,7 @@ from ai_voice_shared_testing import _realism
 
 __all__ = [
     "CustomerMetadataFactory",
+    "S3EventNotificationFactory",
     "S3ListResponseFactory",
     "S3ObjectMetadataFactory",
     "TwilioMediaFactory",
@@ -341,6 +344,65 @@ class S3ListResponseFactory(ModelFactory[S3ListResponse]):
         return page.model_copy(update={"key_count": len(page.objects) + len(page.common_prefixes)})
 
 
+class S3EventNotificationFactory(ModelFactory[S3EventNotification]):
+    """S3 event messages of stored voice notes, as an SQS consumer receives them: in AWS's
+    shape (every field), moto's (no ``sequencer``, ``versionId``, ``userIdentity``, ...), or
+    AWS's inside an SNS notification; keys URL-encoded as each encodes them.
+
+        S3EventNotificationFactory.body("AC1/MM1/0-ME1.ogg", shape="moto")   # the JSON body
+        S3EventNotificationFactory.build(keys=["AC1/MM1/0-ME1.ogg"])          # parsed
+    """
+
+    __model__ = S3EventNotification
+    __random__ = RANDOM
+
+    @classmethod
+    def body(
+        cls,
+        *keys: str,
+        shape: _realism.S3EventShape = "aws",
+        bucket: str = "voice-notes",
+        event_name: str | None = None,
+    ) -> str:
+        """The SQS message body of one record per key (one voice note's key if none)."""
+        chosen = keys or (f"{_sid('AC')}/{_sid('MM')}/0-{_sid('ME')}.ogg",)
+        records = [
+            _realism.s3_event_record(
+                bucket=bucket,
+                key=key,
+                etag="".join(RANDOM.choices("0123456789abcdef", k=32)),
+                size=RANDOM.randint(1_000, 16 * 1024 * 1024),
+                event_name=event_name or RANDOM.choice(_realism.OBJECT_CREATED_EVENTS),
+                event_time=datetime(2026, 1, 1, tzinfo=UTC)
+                + timedelta(milliseconds=RANDOM.randint(0, 30_000_000_000)),
+                shape=shape,
+                version_id=RANDOM.choice([None, "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"]),
+            )
+            for key in chosen
+        ]
+        return _realism.s3_event_body(records, shape=shape)
+
+    @classmethod
+    def test_event_body(cls, *, bucket: str = "voice-notes") -> str:
+        """The ``s3:TestEvent`` S3 sends when a notification is configured."""
+        return json.dumps(
+            {
+                "Service": "Amazon S3",
+                "Event": "s3:TestEvent",
+                "Time": "2026-12-04T10:00:00.000Z",
+                "Bucket": bucket,
+                "RequestId": "5582815E1AEA5ADF",
+                "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+            }
+        )
+
+    @classmethod
+    def build(cls, factory_use_construct: bool = False, **kwargs: Any) -> S3EventNotification:
+        """A parsed notification: ``keys=[...]``, ``shape=``, ``bucket=``, ``event_name=``."""
+        keys = kwargs.pop("keys", ())
+        return S3EventNotification.parse(cls.body(*keys, **kwargs))
+
+
 _FACTORIES: list[type[ModelFactory[Any]]] = [
     TwilioMediaFactory,
     TwilioWebhookPayloadFactory,
@@ -348,4 +410,5 @@ _FACTORIES: list[type[ModelFactory[Any]]] = [
     CustomerMetadataFactory,
     S3ObjectMetadataFactory,
     S3ListResponseFactory,
+    S3EventNotificationFactory,
 ]

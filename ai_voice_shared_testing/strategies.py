@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlencode
 
 from hypothesis import strategies as st
@@ -28,9 +28,11 @@ from ai_voice_shared_testing.hypothesis_profiles import register_profiles
 from ai_voice_shared_testing.webhooks import SignedTwilioRequest, signed_twilio_request
 
 __all__ = [
+    "S3EventBody",
     "SignedTwilioRequest",
     "customer_metadata",
     "e164_numbers",
+    "s3_event_bodies",
     "s3_keys",
     "s3_object_metadata",
     "signed_twilio_request",
@@ -228,6 +230,56 @@ def s3_keys() -> st.SearchStrategy[str]:
         .map("/".join)
         .filter(lambda key: len(key.encode("utf-8")) <= 1024)
     )
+
+
+class S3EventBody(NamedTuple):
+    """An S3 event message body and what it holds: the keys (decoded), ETags and shape."""
+
+    body: str
+    keys: tuple[str, ...]
+    etags: tuple[str, ...]
+    shape: _realism.S3EventShape
+
+
+@st.composite
+def _s3_event_bodies(
+    draw: st.DrawFn, shapes: tuple[_realism.S3EventShape, ...], max_records: int
+) -> S3EventBody:
+    shape = draw(st.sampled_from(shapes))
+    keys = draw(st.lists(s3_keys(), min_size=1, max_size=max_records))
+    etags = [draw(st.text(_HEX, min_size=32, max_size=32)) for _ in keys]
+    stamp = st.datetimes(
+        min_value=datetime(2015, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)
+    )
+    records = [
+        _realism.s3_event_record(
+            bucket=draw(st.from_regex(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", fullmatch=True)),
+            key=key,
+            etag=etag,
+            size=draw(st.integers(0, 5 * 1024**4)),
+            event_name=draw(st.sampled_from(_realism.OBJECT_CREATED_EVENTS)),
+            event_time=draw(stamp),
+            shape=shape,
+            version_id=draw(st.none() | st.text(string.ascii_letters + "._", min_size=1)),
+        )
+        for key, etag in zip(keys, etags, strict=True)
+    ]
+    return S3EventBody(
+        _realism.s3_event_body(records, shape=shape), tuple(keys), tuple(etags), shape
+    )
+
+
+def s3_event_bodies(
+    *,
+    shapes: tuple[_realism.S3EventShape, ...] = ("aws", "moto", "sns"),
+    max_records: int = 3,
+) -> st.SearchStrategy[S3EventBody]:
+    """SQS message bodies of S3 ``ObjectCreated`` events, as an :class:`S3EventBody`: 1 to
+    ``max_records`` records of any key :func:`s3_keys` gives, URL-encoded as AWS encodes it
+    (``quote_plus``, ``/`` kept), as moto does (``/`` encoded too, and no ``sequencer``,
+    ``versionId``, ``userIdentity``, ...), or AWS's inside an SNS notification. Shrinks
+    toward one record of key ``a`` in AWS's shape."""
+    return _s3_event_bodies(shapes, max_records)
 
 
 def s3_object_metadata() -> st.SearchStrategy[S3ObjectMetadata]:

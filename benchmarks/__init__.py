@@ -31,6 +31,7 @@ BENCHMARKS = [
     "benchmarks.webhook_adapter",
     "benchmarks.async_s3",
     "benchmarks.delivery_guard",
+    "benchmarks.voice_note_queue",
 ]
 
 

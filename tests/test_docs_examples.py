@@ -12,7 +12,7 @@ admonition):
 - ``<!-- example: include -->``: the block only includes files of ``examples/`` with
   pymdownx.snippets, in its block form (a ``--8<--`` line, one path a line, a ``--8<--`` line;
   the one-line form is valid Python that ``ruff format`` would rewrite), a path being
-  ``examples/voice_parser/poller.py`` or ``...py:section`` for the lines between
+  ``examples/voice_parser/parser.py`` or ``...py:section`` for the lines between
   ``# --8<-- [start:section]`` and ``# --8<-- [end:section]``; those files are real modules
   that pytest, ruff and mypy check with the rest of the repository, so the block is checked
   here only for pointing at such a file (docs pages only: GitHub does not render includes);

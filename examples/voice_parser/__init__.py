@@ -1,7 +1,7 @@
-"""voice-parser: each voice note webhook-handler stored in S3, processed once."""
+"""voice-parser: each voice note webhook-handler stored in S3, handed over by S3 events, once."""
 
 from __future__ import annotations
 
-from examples.voice_parser.poller import PollerState, VoiceNote, VoiceNotePoller, run
+from examples.voice_parser.parser import RESULTS, VoiceNote, VoiceParser, run
 
-__all__ = ["PollerState", "VoiceNote", "VoiceNotePoller", "run"]
+__all__ = ["RESULTS", "VoiceNote", "VoiceParser", "run"]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from ai_voice_shared import MessageStatus, TwilioStatusCallback, TwilioWebhookPayload
+from ai_voice_shared import (
+    MessageStatus,
+    S3EventNotification,
+    TwilioStatusCallback,
+    TwilioWebhookPayload,
+)
 from ai_voice_shared_testing.factories import (
     CustomerMetadataFactory,
+    S3EventNotificationFactory,
     S3ListResponseFactory,
     S3ObjectMetadataFactory,
     TwilioMediaFactory,
@@ -46,6 +53,7 @@ def assert_consistent(payload: TwilioWebhookPayload) -> None:
         CustomerMetadataFactory,
         S3ObjectMetadataFactory,
         S3ListResponseFactory,
+        S3EventNotificationFactory,
     ],
     ids=lambda f: f.__name__,
 )
@@ -139,3 +147,24 @@ def test_a_list_page_counts_its_keys() -> None:
 
     assert page.key_count == len(page.objects) + len(page.common_prefixes)
     assert all(o.key.startswith("voice/AC") for o in page.objects)
+
+
+@pytest.mark.parametrize("shape", ["aws", "moto", "sns"])
+def test_s3_event_bodies_of_every_shape_parse_to_the_keys_they_were_built_for(shape: str) -> None:
+    keys = ["AC1/MM1/0-ME1 a+b%.ogg", "AC1/MM1/1-ME2é.ogg"]
+
+    body = S3EventNotificationFactory.body(*keys, shape=shape)  # type: ignore[arg-type]
+
+    parsed = S3EventNotification.parse(body)
+    assert [r.key for r in parsed.records] == keys
+    assert all(r.is_object_created for r in parsed.records)
+    wire = json.loads(json.loads(body)["Message"] if shape == "sns" else body)["Records"][0]
+    assert ("sequencer" in wire["s3"]["object"]) == (shape != "moto")  # moto sends none
+    assert ("userIdentity" in wire) == (shape != "moto")
+
+
+def test_the_s3_test_event_body_parses_as_a_test_event() -> None:
+    parsed = S3EventNotification.parse(S3EventNotificationFactory.test_event_body())
+
+    assert parsed.is_test_event
+    assert parsed.records == []

@@ -6,11 +6,12 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ai_voice_shared import (
     CustomerMetadata,
+    S3EventNotification,
     S3ObjectMetadata,
     TwilioRequestValidator,
     TwilioStatusCallback,
@@ -104,3 +105,15 @@ def test_signed_twilio_request_signs_what_it_sends(data: st.DataObject) -> None:
 
     assert TwilioWebhookPayload.from_form(request.body) == payload
     assert TwilioRequestValidator("t").validate(request.url, request.body, request.signature)
+
+
+@settings(max_examples=40)
+@given(aivs.s3_event_bodies())
+def test_every_s3_event_body_parses_to_its_keys_and_etags_and_round_trips(
+    event: aivs.S3EventBody,
+) -> None:
+    parsed = S3EventNotification.parse(event.body)
+
+    assert tuple(r.key for r in parsed.records) == event.keys
+    assert tuple(r.etag for r in parsed.records) == event.etags
+    assert S3EventNotification.parse(parsed.to_body()) == parsed

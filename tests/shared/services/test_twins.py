@@ -12,10 +12,12 @@ from ai_voice_shared import (
     AsyncMediaIngest,
     AsyncS3Service,
     AsyncTwilioMediaClient,
+    AsyncVoiceNoteConsumer,
     CustomerLookupClient,
     MediaIngest,
     S3Service,
     TwilioMediaClient,
+    VoiceNoteConsumer,
 )
 
 # The async twin closes with ``aclose`` (as httpx's clients do); AsyncS3Service also keeps a
@@ -26,6 +28,7 @@ TWINS = [
     pytest.param(CustomerLookupClient, AsyncCustomerLookupClient, set(), id="lookup client"),
     pytest.param(TwilioMediaClient, AsyncTwilioMediaClient, set(), id="media client"),
     pytest.param(MediaIngest, AsyncMediaIngest, set(), id="media ingest"),
+    pytest.param(VoiceNoteConsumer, AsyncVoiceNoteConsumer, set(), id="voice-note consumer"),
 ]
 
 
