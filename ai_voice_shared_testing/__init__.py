@@ -16,6 +16,7 @@ from ai_voice_shared.hooks import lazy_face
 if TYPE_CHECKING:
     from ai_voice_shared_testing._extras import MissingTestingExtraError
     from ai_voice_shared_testing._http.base import FakeHttpService
+    from ai_voice_shared_testing._http.real_hosts import RealHostError
     from ai_voice_shared_testing._s3.backend import S3Backend
     from ai_voice_shared_testing._s3.bucket import S3Bucket, S3NotificationsUnsupportedError
     from ai_voice_shared_testing._s3.endpoint import EndpointBackend
@@ -52,6 +53,7 @@ __all__ = [
     "FaultProxy",
     "MissingTestingExtraError",
     "MotoBackend",
+    "RealHostError",
     "RecordedLookup",
     "RedisServer",
     "RedisUnavailableError",
@@ -77,6 +79,7 @@ __getattr__, __dir__ = lazy_face(
     {
         "._extras": ["MissingTestingExtraError"],
         "._http.base": ["FakeHttpService"],
+        "._http.real_hosts": ["RealHostError"],
         "._s3.backend": ["S3Backend"],
         "._s3.bucket": ["S3Bucket", "S3NotificationsUnsupportedError"],
         "._s3.endpoint": ["EndpointBackend"],

@@ -174,10 +174,13 @@ def s3_bucket(
     Yields an ``S3Bucket``: ``.name``, ``.region``, ``.client`` (boto3), ``.service``
     (``S3Service``), ``.settings``, ``.put()``, ``.get()``, ``.keys()``, ``.clear()``,
     ``.calls`` and ``.fail(operation, code=..., status=..., times=...)``; calls and faults
-    cover every boto3 client the test creates. The backend is moto unless
+    cover every boto3 client the test creates; a request to a real AWS or Twilio host fails
+    with ``RealHostError``. The backend is moto unless
     ``--aivs-s3-backend`` says otherwise. A fault that never triggers fails the test unless
     ``optional=True`` or ``@pytest.mark.aivs_s3(strict=False)``.
     """
+    from ai_voice_shared_testing._http.interception import guard_real_hosts
+
     options = marker_options(request.node, "aivs_s3", FAKE_OPTIONS)
     buckets = _aivs_s3_backend.fresh_bucket(_worker(request))
     message = None
@@ -187,7 +190,8 @@ def s3_bucket(
         message = str(error)
     _fail_unless_none(message)
     try:
-        yield bucket
+        with guard_real_hosts():
+            yield bucket
         unused = bucket.unused_faults() if options["strict"] else []
     finally:
         buckets.__exit__(None, None, None)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
 
-from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE
+from ai_voice_shared.contracts import LOOKUP_PATH, NOT_FOUND_CODE, customer_lookup_openapi
 from ai_voice_shared.errors import InvalidPhoneNumberError
 from ai_voice_shared.phone import normalize_phone_number
 from ai_voice_shared_testing._http.base import FakeHttpService
@@ -38,6 +40,15 @@ __all__ = ["DEFAULT_BASE_URL", "FakeLookupServer", "RecordedLookup"]
 #: Where the intercepted fake lives: the reserved ``.test`` domain never resolves, so nothing
 #: can leave the machine even if interception were off.
 DEFAULT_BASE_URL = "http://customer-lookup.aivs.test"
+
+#: The contract's own pattern for ``phone_number``, read from the OpenAPI document.
+_E164 = re.compile(
+    next(
+        p["schema"]["pattern"]
+        for p in customer_lookup_openapi()["paths"][LOOKUP_PATH]["get"]["parameters"]
+        if p["name"] == "phone_number"
+    )
+)
 
 _COMPANIES = [
     "Acme Ltd",
@@ -194,14 +205,22 @@ class FakeLookupServer(FakeHttpService):
             answer.headers["X-Request-ID"] = request.headers["x-request-id"]
         return answer, target
 
+    def _route_path(self) -> str:
+        """The one path the contract serves, under the base URL's own path (if any)."""
+        return urlsplit(self.base_url).path.rstrip("/") + LOOKUP_PATH
+
     def _decide(self, request: FakeRequest) -> tuple[FakeAnswer, str | None]:
         path, method = request.path, request.method
-        if not path.rstrip("/").endswith(LOOKUP_PATH):
-            return _error(404, f"no route for {path}; the contract has GET {LOOKUP_PATH}"), None
+        route = self._route_path()
+        if path != route:  # exactly: a wrong prefix or a trailing slash is another route
+            return _error(404, f"no route for {path}; the contract has GET {route}"), None
         if method != "GET":
-            return _error(405, f"{method} is not allowed; use GET"), None
+            answer = _error(405, f"{method} is not allowed; use GET")
+            answer.headers["Allow"] = "GET"
+            return answer, None
         api_key = self._api_key
-        if api_key is not None and request.headers.get("authorization") != f"Bearer {api_key}":
+        authorization = request.headers.get("authorization")
+        if api_key is not None and not _bearer_matches(authorization, api_key):
             return _error(401, "missing or wrong bearer token"), None
         number = self._number(request)
         if number is None:
@@ -213,13 +232,12 @@ class FakeLookupServer(FakeHttpService):
 
     @staticmethod
     def _number(request: FakeRequest) -> str | None:
+        # The contract's pattern, exactly: no channel prefix, no spaces or dashes (a client that
+        # sends "whatsapp:+1..." or "+1 555-..." gets the 422 the real server gives it).
         values = request.params.get("phone_number")
-        if not values:
+        if not values or len(values) != 1 or not _E164.fullmatch(values[0]):
             return None
-        try:
-            return normalize_phone_number(values[0])
-        except InvalidPhoneNumberError:
-            return None
+        return values[0]
 
     def record(
         self, request: FakeRequest, answer: FakeAnswer, target: str | None, role: str
@@ -238,14 +256,18 @@ class FakeLookupServer(FakeHttpService):
 
     def stray(self, request: RecordedRequest) -> str | None:
         path = request.path
-        if request.status == 405 or (
-            request.status == 404 and not path.rstrip("/").endswith(LOOKUP_PATH)
-        ):
+        if request.status == 405 or (request.status == 404 and path != self._route_path()):
             return (
                 f"{request.method} {path} answered {request.status}: no route of the contract "
                 f"matches (the contract has GET {LOOKUP_PATH}?phone_number=<E.164>)"
             )
         return None
+
+
+def _bearer_matches(authorization: str | None, api_key: str) -> bool:
+    """``Authorization: Bearer <api_key>``, the scheme case-insensitive (RFC 9110 11.1)."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return scheme.lower() == "bearer" and token.strip() == api_key
 
 
 def _error(status: int, detail: str, *, code: str | None = None) -> FakeAnswer:

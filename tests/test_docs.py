@@ -77,6 +77,7 @@ TESTING_HOME = {
     "FaultProxy": "real-s3.md",
     "MissingTestingExtraError": "testing.md",
     "MotoBackend": "testing-s3.md",
+    "RealHostError": "testing-http.md",
     "RecordedLookup": "testing-http.md",
     "RedisServer": "real-s3.md",
     "RedisUnavailableError": "real-s3.md",

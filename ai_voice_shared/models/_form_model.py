@@ -25,6 +25,8 @@ __all__ = ["TwilioFormModel", "describe_pattern"]
 
 #: Validation context key of the unknown parameters of a form body (``from_form``).
 _WIRE_EXTRAS = "aivs_wire_extras"
+#: Validation context key: the text came from bytes decoded as strict UTF-8 (``from_form``).
+_UTF8_CHECKED = "aivs_utf8_checked"
 
 #: How a failed SID pattern is explained to the user, by pattern.
 _PATTERN_HINTS: dict[str, str] = {}
@@ -91,17 +93,20 @@ class TwilioFormModel(BaseModel):
         """
         fields: dict[str, Any] = {}
         extras: dict[str, str | tuple[str, ...]] = {}
+        wire_names, is_derived = cls._wire_names, cls._is_derived_wire_name
         for name, value in form_pairs(body):
-            if name in cls._wire_names and name in fields:
-                raise InvalidTwilioPayloadError(
-                    f"Twilio webhook payload is invalid: {name} appears more than once; Twilio "
-                    "sends it once. Pass the body as Twilio sent it.",
-                    fields=[name],
-                )
             # Only Twilio's exact wire names reach the fields; any other name ("from_",
             # "\x00Body", "media") is an unknown parameter, kept as sent.
-            known = name in cls._wire_names or cls._is_derived_wire_name(name)
-            _add(fields if known else extras, name, value)
+            if name in wire_names:
+                if name in fields:
+                    raise InvalidTwilioPayloadError(
+                        f"Twilio webhook payload is invalid: {name} appears more than once; "
+                        "Twilio sends it once. Pass the body as Twilio sent it.",
+                        fields=[name],
+                    )
+                fields[name] = value
+            else:
+                _add(fields if is_derived(name) else extras, name, value)
         if not cls._required_wire_names.intersection(fields):
             raise InvalidTwilioPayloadError(
                 f"The body carries none of the parameters a {cls.__name__} always has "
@@ -113,7 +118,11 @@ class TwilioFormModel(BaseModel):
         # The unknown parameters travel beside the data, in the validation context, rather than
         # in it: in the data, a name such as "message_sid" would meet pydantic's by-name
         # matching of the fields (validate_by_name, which the constructor needs).
-        context = {_WIRE_EXTRAS: extras}
+        context: dict[str, Any] = {_WIRE_EXTRAS: extras}
+        if isinstance(body, bytes | bytearray | memoryview):
+            # Decoded as strict UTF-8 and unquoted with errors="strict": no lone surrogate can
+            # be in it, so the check (a fifth of a parse) is skipped, not dropped.
+            context[_UTF8_CHECKED] = True
         try:
             return cls.model_validate(fields, by_alias=True, by_name=False, context=context)
         except ValidationError as exc:
@@ -129,8 +138,10 @@ class TwilioFormModel(BaseModel):
     def _prepare(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict):
             return data
-        _refuse_lone_surrogates(data)
-        _refuse_lone_surrogates(_wire_extras(info))
+        context = info.context
+        if not (isinstance(context, dict) and context.get(_UTF8_CHECKED) is True):
+            _refuse_lone_surrogates(data)
+            _refuse_lone_surrogates(_wire_extras(info))
         return cls._prepare_data(data)
 
     @classmethod

@@ -36,6 +36,7 @@ _CANONICAL_MEDIA_URL = re.compile(
     rf"^https://api\.twilio\.com/2010-04-01/Accounts/AC{_HEX32}/Messages/(?:SM|MM){_HEX32}"
     rf"/Media/(ME{_HEX32})$"
 )
+_MESSAGE_SID = re.compile(rf"(?:SM|MM){_HEX32}")  # use with fullmatch
 _MEDIA_KEY = re.compile(r"Media(Url|ContentType)(0|[1-9][0-9]{0,5})")  # use with fullmatch
 
 
@@ -99,9 +100,13 @@ class _TwilioMessageBase(TwilioFormModel):
     account_sid: AccountSid = Field(alias="AccountSid")
     messaging_service_sid: MessagingServiceSid | None = Field(None, alias="MessagingServiceSid")
     from_: str = Field(alias="From", description="Sender address, e.g. 'whatsapp:+15555550100'.")
-    to: str = Field(alias="To", description="Recipient address, e.g. 'whatsapp:+14155238886'.")
+    to: str | None = Field(
+        None, alias="To", description="Recipient address, e.g. 'whatsapp:+14155238886'."
+    )
     sms_status: str | None = Field(None, alias="SmsStatus")
-    api_version: str = Field(alias="ApiVersion", description="Always '2010-04-01' today.")
+    api_version: str | None = Field(
+        None, alias="ApiVersion", description="'2010-04-01' when sent; Twilio's docs omit it."
+    )
 
     @property
     def channel(self) -> str:
@@ -129,10 +134,13 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     """
 
     _derived_fields: ClassVar[frozenset[str]] = frozenset({"media"})
-    _json_fields: ClassVar[frozenset[str]] = frozenset({"channel_metadata"})
+    _json_fields: ClassVar[frozenset[str]] = frozenset(
+        {"channel_metadata", "interactive_data", "flow_data"}
+    )
 
     sms_sid: MessageSid = Field(alias="SmsSid")
     sms_message_sid: MessageSid = Field(alias="SmsMessageSid")
+    to: str = Field(alias="To", description="Recipient address, e.g. 'whatsapp:+14155238886'.")
     body: str = Field(alias="Body", description="Message text; '' for media-only messages.")
     num_media: WireInt = Field(alias="NumMedia")
     num_segments: WireInt = Field(alias="NumSegments")
@@ -143,7 +151,6 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     wa_id: str | None = Field(None, alias="WaId", description="WhatsApp sender digits, no '+'.")
     external_user_id: str | None = Field(None, alias="ExternalUserId")
     message_type: str | None = Field(None, alias="MessageType")
-    sms_status: str = Field(alias="SmsStatus")
     latitude: Decimal | None = Field(None, alias="Latitude", ge=-90, le=90, allow_inf_nan=False)
     longitude: Decimal | None = Field(None, alias="Longitude", ge=-180, le=180, allow_inf_nan=False)
     address: str | None = Field(None, alias="Address")
@@ -151,11 +158,18 @@ class TwilioWebhookPayload(_TwilioMessageBase):
     button_text: str | None = Field(None, alias="ButtonText")
     button_payload: str | None = Field(None, alias="ButtonPayload")
     button_type: str | None = Field(None, alias="ButtonType")
-    original_replied_message_sid: MessageSid | None = Field(None, alias="OriginalRepliedMessageSid")
+    original_replied_message_sid: str | None = Field(
+        None,
+        alias="OriginalRepliedMessageSid",
+        description="Kept as sent, unchecked: a malformed value never rejects the webhook "
+        "(see replied_message_sid).",
+    )
     original_replied_message_sender: str | None = Field(None, alias="OriginalRepliedMessageSender")
     forwarded: bool | None = Field(None, alias="Forwarded")
     frequently_forwarded: bool | None = Field(None, alias="FrequentlyForwarded")
     channel_metadata: JsonValue = Field(None, alias="ChannelMetadata")
+    interactive_data: JsonValue = Field(None, alias="InteractiveData")
+    flow_data: JsonValue = Field(None, alias="FlowData")
     referral_num_media: WireInt | None = Field(None, alias="ReferralNumMedia")
     referral_body: str | None = Field(None, alias="ReferralBody")
     referral_headline: str | None = Field(None, alias="ReferralHeadline")
@@ -183,7 +197,9 @@ class TwilioWebhookPayload(_TwilioMessageBase):
         "referral_num_media",
         mode="before",
     )(blank_to_none)
-    _channel_metadata_json = field_validator("channel_metadata", mode="before")(parse_json_text)
+    _json_documents = field_validator(
+        "channel_metadata", "interactive_data", "flow_data", mode="before"
+    )(parse_json_text)
 
     @classmethod
     def _is_derived_wire_name(cls, name: str) -> bool:
@@ -253,6 +269,14 @@ class TwilioWebhookPayload(_TwilioMessageBase):
             yield f"MediaUrl{index}", item.url
 
     @property
+    def replied_message_sid(self) -> str | None:
+        """``OriginalRepliedMessageSid`` when it is a well-formed message SID (``SM``/``MM`` and
+        32 hex digits), else ``None``. The field itself keeps whatever Twilio sent: one
+        optional, informative parameter must not reject the whole webhook."""
+        value = self.original_replied_message_sid
+        return value if value is not None and _MESSAGE_SID.fullmatch(value) else None
+
+    @property
     def has_media(self) -> bool:
         """Whether any media is attached."""
         return bool(self.media)
@@ -276,6 +300,10 @@ class TwilioStatusCallback(_TwilioMessageBase):
     channel_prefix: str | None = Field(None, alias="ChannelPrefix")
     channel_to_address: str | None = Field(None, alias="ChannelToAddress")
     structured_message: bool | None = Field(None, alias="StructuredMessage")
+    raw_dlr_done_date: str | None = Field(
+        None, alias="RawDlrDoneDate", description="The carrier's receipt time, YYMMDDhhmm."
+    )
+    channel_status_message: str | None = Field(None, alias="ChannelStatusMessage")
 
     _blank_means_none = field_validator("error_code", "structured_message", mode="before")(
         blank_to_none

@@ -49,6 +49,7 @@ class FakeHttpService:
         self._lock = threading.RLock()
         self._state = _State()
         self._servers: dict[str, LiveHost] = {}
+        self._loopbacks: dict[str, LiveHost] = {}
         self.connections = 0
 
     # -- where it lives -------------------------------------------------------------------------
@@ -249,10 +250,24 @@ class FakeHttpService:
         self.serve()
         return self
 
+    def loopback_url(self, role: str) -> str:
+        """A 127.0.0.1 server of host ``role`` that intercepted libraries without a transport
+        seam (aiohttp) are sent to; unlike :meth:`serve`, it leaves the fake's URLs as they are.
+        Started on first use, stopped by :meth:`stop`."""
+        with self._lock:
+            if role in self._servers:
+                return self._servers[role].url
+            if role not in self._loopbacks:
+                self._loopbacks[role] = LiveHost(
+                    self, role, port=0, name=self.fake_name, on_connection=self._count_connection
+                )
+            return self._loopbacks[role].url
+
     def stop(self) -> None:
-        """Stop serving live and free the ports."""
+        """Stop serving live (and on loopback) and free the ports."""
         servers, self._servers = self._servers, {}
-        for server in servers.values():
+        loopbacks, self._loopbacks = self._loopbacks, {}
+        for server in [*servers.values(), *loopbacks.values()]:
             server.stop()
 
     def _serve_role(self, role: str, port: int) -> None:

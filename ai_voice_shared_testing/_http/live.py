@@ -60,6 +60,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._reply()
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a do_<METHOD> with its own 501 HTML page; every
+        # method goes to the fake, which answers it as the real service would (405 + Allow).
+        if name.startswith("do_") and name[3:].isupper():
+            return self._reply
+        raise AttributeError(name)
+
     def _reply(self) -> None:
         server = cast(_Server, self.server)
         length = int(self.headers.get("Content-Length") or 0)

@@ -120,6 +120,7 @@ def test_the_testing_package_exports_exactly_the_locked_sorted_list() -> None:
         "FaultProxy",
         "MissingTestingExtraError",
         "MotoBackend",
+        "RealHostError",
         "RecordedLookup",
         "RedisServer",
         "RedisUnavailableError",

@@ -13,7 +13,17 @@ KIT = Path(__file__).parents[2] / "ai_voice_shared_testing"
 PREFIX = "ai_voice_shared_testing."
 #: Each family's modules from the bottom up, as its __init__ docstring lists them.
 FAMILIES = {
-    "_http": ["types", "live", "transports", "transport_choice", "interception", "base"],
+    "_http": [
+        "types",
+        "live",
+        "transports",
+        "transport_choice",
+        "real_hosts",
+        "requests_patch",
+        "aiohttp_patch",
+        "interception",
+        "base",
+    ],
     "_s3": [
         "admin",
         "moto_stubber",

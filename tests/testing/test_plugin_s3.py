@@ -604,3 +604,40 @@ def test_one_tests_retried_faults_never_change_the_next_tests_attempts(
     )
 
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=150)
+
+
+def test_under_s3_bucket_a_request_to_real_aws_gets_the_error_naming_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    write(
+        pytester,
+        """
+        import boto3, httpx, pytest, requests
+        from ai_voice_shared_testing import RealHostError
+
+        def test_presigned_url_over_http(s3_bucket):
+            s3_bucket.put("voice/MM1.ogg", b"OggS")
+            url = s3_bucket.client.generate_presigned_url(
+                "get_object", Params={"Bucket": s3_bucket.name, "Key": "voice/MM1.ogg"}
+            )
+            with pytest.raises(RealHostError) as error:
+                httpx.get(url)
+            print(error.value)
+            with pytest.raises(RealHostError):
+                requests.get(url, timeout=1)
+            assert s3_bucket.get("voice/MM1.ogg") == b"OggS"  # boto3 still reaches moto
+        """,
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "-s")
+
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Request to *.amazonaws.com:443 stopped: *.amazonaws.com is a real AWS host and the "
+            "kit's fakes let nothing leave for one; use the s3_bucket or s3_env fixture's "
+            "settings or client (boto3 then reaches moto or SeaweedFS); a presigned URL is "
+            "fetched over HTTP only on --aivs-s3-backend=seaweedfs. See "
+            "docs/errors.md#realhosterror*"
+        ]
+    )

@@ -518,16 +518,16 @@ def test_a_known_parameter_sent_twice_is_an_error_not_a_silent_pick(voice_note_b
         pytest.param(
             b"",
             "The body carries none of the parameters a TwilioWebhookPayload always has "
-            "(AccountSid, ApiVersion, Body, From, MessageSid, NumMedia, NumSegments, SmsMessageSid,"
-            " SmsSid, SmsStatus, To): it is not this kind of Twilio webhook, or the handler passed"
+            "(AccountSid, Body, From, MessageSid, NumMedia, NumSegments, SmsMessageSid, SmsSid,"
+            " To): it is not this kind of Twilio webhook, or the handler passed"
             " something else (a JSON body, the query string, an already-consumed stream).",
             id="an empty body",
         ),
         pytest.param(
             b'{"MessageSid": "SM1"}',
             "The body carries none of the parameters a TwilioWebhookPayload always has "
-            "(AccountSid, ApiVersion, Body, From, MessageSid, NumMedia, NumSegments, SmsMessageSid,"
-            " SmsSid, SmsStatus, To): it is not this kind of Twilio webhook, or the handler passed"
+            "(AccountSid, Body, From, MessageSid, NumMedia, NumSegments, SmsMessageSid, SmsSid,"
+            " To): it is not this kind of Twilio webhook, or the handler passed"
             " something else (a JSON body, the query string, an already-consumed stream).",
             id="a JSON body",
         ),
