@@ -115,6 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "strict=False turns off the teardown check for faults never triggered and messages "
         "received but never acknowledged; real_sleep=True makes long polls and visibility "
         "timeouts take real time; max_receive_count: receives before the dead-letter queue.",
+    )
+    config.addinivalue_line(
+        "markers",
         "aivs_webhook(*, proxy=False): twilio_webhook options; proxy=True sends webhooks as a "
         "TLS-terminating proxy would (internal URL, X-Forwarded-Proto/Host), with no "
         "TWILIO_WEBHOOK_BASE_URL set, so the app's own proxy settings are under test.",
