@@ -20,8 +20,8 @@ EXTRAS = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(
 def test_the_testing_extra_installs_moto_without_its_server_mode() -> None:
     moto = [spec for spec in EXTRAS["testing"] if spec.startswith("moto")]
 
-    assert moto == ["moto[s3]>=5.0"]
-    assert "moto[s3,server]>=5.0" in EXTRAS["moto-server"]
+    assert moto == ["moto[s3,sqs]>=5.0"]  # sqs: the sqs_queue fixture
+    assert "moto[s3,sqs,server]>=5.0" in EXTRAS["moto-server"]
     assert "ai-voice-shared[testing]" in EXTRAS["moto-server"]
 
 
