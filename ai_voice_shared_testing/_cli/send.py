@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,7 @@ _CONNECT_MS, _READ_MS = 5000, 15000
 _SENDER = "whatsapp:+15555550100"
 _FAKE_ADMIN_PATH = "/__aivs/media"
 _MAX_ANSWER = 1024 * 1024
+_MESSAGE_IN_URL = re.compile(r"/Messages/(?P<message>(?:MM|SM)[0-9a-fA-F]{32})/Media/")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -211,13 +213,12 @@ def _target(url: str) -> tuple[str, float, float]:
 
 def _message_of(urls: list[str]) -> str | None:
     """The MessageSid the given media URLs belong to (one message), or ``None``."""
-    sids = {urlsplit(url).path.split("/")[-3] for url in urls if url.count("/") >= 3}
+    sids = {match["message"] for url in urls if (match := _MESSAGE_IN_URL.search(url))}
     if len(sids) > 1:
         raise UsageError(
             "the --media-url items belong to different messages; a webhook carries one"
         )
-    sid = next(iter(sids), None)
-    return sid if sid is not None and sid.startswith(("MM", "SM")) else None
+    return next(iter(sids), None)
 
 
 def _given_media(url: str, content_type: str) -> TwilioMedia:

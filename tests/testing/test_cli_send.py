@@ -241,3 +241,18 @@ def test_the_environment_is_read_from_the_env_file_fakes_writes(
 
     assert code == 0
     assert len(service.requests) == 1
+
+
+def test_media_urls_given_keep_their_message_and_a_foreign_one_is_sent_as_given(
+    service: Service, fakes: FakeTwilioApi
+) -> None:
+    served = fakes.add_media(b"OggS served")
+
+    first = main(["twilio", "send", service.base_url + "/hook", "--media-url", served.url])
+    other = main(["twilio", "send", service.base_url + "/hook", "--media-url", "http://x/y"])
+
+    assert (first, other) == (0, 0)
+    given, foreign = (form(request.body) for request in service.requests)
+    assert given["MessageSid"] == served.url.split("/")[-3]
+    assert given["MediaUrl0"] == served.url
+    assert foreign["MediaUrl0"] == "http://x/y"  # the service under test decides what to trust
