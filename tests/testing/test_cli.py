@@ -552,7 +552,8 @@ def test_fakes_help_names_every_fake_and_its_port_option(
     assert "POST $TWILIO_API_BASE_URL/__aivs/media" in text
 
 
-def test_sigterm_stops_fakes_during_start_up(weed: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_stops_fakes_during_start_up(weed: Path, stop: signal.Signals) -> None:
     # SeaweedFS takes seconds to start: the signal arrives while start() waits for it.
     environment = {**os.environ, "PATH": f"{weed.parent}{os.pathsep}{os.environ['PATH']}"}
     with subprocess.Popen(
@@ -568,7 +569,7 @@ def test_sigterm_stops_fakes_during_start_up(weed: Path) -> None:
             while not children(process.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             assert children(process.pid), "fakes never started SeaweedFS"
-            process.send_signal(signal.SIGTERM)
+            process.send_signal(stop)
             started = time.monotonic()
             code = process.wait(timeout=10)
             stopped_in = time.monotonic() - started
