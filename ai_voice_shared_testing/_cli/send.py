@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError, http_url
 
@@ -41,8 +41,6 @@ DESCRIPTION = (
     "Exit codes: 0 every delivery answered 2xx, 1 an answer was not 2xx or the service did not "
     "answer, 2 usage."
 )
-#: Twilio's default connect and read timeouts (its ``ct`` and ``rt`` overrides), in ms.
-_CONNECT_MS, _READ_MS = 5000, 15000
 _SENDER = "whatsapp:+15555550100"
 _FAKE_ADMIN_PATH = "/__aivs/media"
 _MAX_ANSWER = 1024 * 1024
@@ -196,19 +194,18 @@ def _environment(env_file: Path | None) -> dict[str, str]:
 
 def _target(url: str) -> tuple[str, float, float]:
     """The URL Twilio signs and calls (no fragment, as an HTTP client sends it), and the
-    connect and read timeouts of its ``ct`` and ``rt`` overrides (Twilio's defaults)."""
+    connect and read timeouts of its ``ct`` and ``rt`` overrides (Twilio's defaults), read by
+    the same parser as the ``twilio_webhook`` fixture's, so both refuse the same fragments."""
     import httpx
 
-    parts = urlsplit(url)
-    overrides = parse_qs(parts.fragment)
-    timeouts = []
-    for name, default in (("ct", _CONNECT_MS), ("rt", _READ_MS)):
-        value = overrides.get(name, [str(default)])[-1]
-        if not value.isdigit() or not 0 < int(value) <= 600_000:
-            raise UsageError(f"#{name}={value} in the URL must be a time in ms (1-600000)")
-        timeouts.append(int(value) / 1000)
+    from ai_voice_shared_testing.webhooks import ConnectionOverrides
+
+    try:
+        overrides = ConnectionOverrides.parse(urlsplit(url).fragment)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     sent = str(httpx.URL(url).copy_with(fragment=None)).removesuffix("?")
-    return sent, timeouts[0], timeouts[1]
+    return sent, overrides.connect_timeout_ms / 1000, overrides.read_timeout_ms / 1000
 
 
 def _message_of(urls: list[str]) -> str | None:
