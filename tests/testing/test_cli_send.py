@@ -256,3 +256,26 @@ def test_media_urls_given_keep_their_message_and_a_foreign_one_is_sent_as_given(
     assert given["MessageSid"] == served.url.split("/")[-3]
     assert given["MediaUrl0"] == served.url
     assert foreign["MediaUrl0"] == "http://x/y"  # the service under test decides what to trust
+
+
+@pytest.mark.parametrize(
+    ("fragment", "message"),
+    [
+        ("#rc=9", "Twilio refuses the connection override rc='9'"),
+        ("#ct=0", "Twilio refuses the connection override ct='0'"),
+        ("#retries=2", "'retries' is not one of Twilio's connection overrides"),
+    ],
+)
+def test_a_fragment_twilio_would_refuse_is_a_usage_error_as_in_the_fixture(
+    service: Service,
+    fakes: FakeTwilioApi,
+    capsys: pytest.CaptureFixture[str],
+    fragment: str,
+    message: str,
+) -> None:
+    code = main(["twilio", "send", service.base_url + "/hook" + fragment])
+
+    assert code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert message in line
+    assert service.requests == []
