@@ -35,7 +35,7 @@ from ai_voice_shared_testing.twilio_api import FakeTwilioApi
 
 if TYPE_CHECKING:
     from ai_voice_shared.models import TwilioMedia
-    from ai_voice_shared.settings import S3Settings
+    from ai_voice_shared.settings import S3Settings, VoiceNoteQueueSettings
     from ai_voice_shared_testing.seaweedfs import SeaweedFSServer
 
 __all__ = [
@@ -53,6 +53,8 @@ __all__ = [
 S3Kind = Literal["moto", "seaweedfs", "endpoint"]
 #: Credentials of the moto server (it accepts any; these make the environment complete).
 MOTO_KEYS = {"access_key_id": "testing", "secret_access_key": "testing"}
+#: The voice-note events queue the stack creates on moto (its dead-letter queue: ``-dlq``).
+QUEUE_NAME = "voice-notes"
 #: Where a service run locally listens (uvicorn's default), as Twilio would call it.
 DEFAULT_WEBHOOK_BASE_URL = "http://127.0.0.1:8000"
 #: Audio types Twilio delivers that ``mimetypes`` does not know (or knows otherwise).
@@ -172,6 +174,7 @@ class FakeStack:
         self.twilio = FakeTwilioApi()
         self._moto: _MotoServer | None = None
         self._seaweedfs: SeaweedFSServer | None = None
+        self._queue: VoiceNoteQueueSettings | None = None
         self.endpoint_url = ""
 
     def start(self) -> Self:
@@ -188,6 +191,8 @@ class FakeStack:
                 except OSError as error:
                     raise _bind_error(what, port, error) from None
             self._create_bucket()
+            if self.s3_kind == "moto":
+                self._start_queue()
         except BaseException:
             self.stop()
             raise
@@ -305,10 +310,49 @@ class FakeStack:
         env.update(self.queue_environment())
         return env
 
+    def _start_queue(self) -> None:
+        """The voice-note events queue (with its dead-letter queue) on the same moto server,
+        and the bucket's notifications wired to it, as in production: a voice-parser run
+        locally receives an event for each note a webhook handler stores. moto's server
+        answers every AWS service on its one port; SeaweedFS and other endpoints send no S3
+        events, so there is no queue on them."""
+        from ai_voice_shared import S3Service
+        from ai_voice_shared.hooks import build_sqs_client
+        from ai_voice_shared.services.voice_note_queue import configure_voice_note_notifications
+        from ai_voice_shared_testing._sqs.moto import create_queue_pair
+
+        client = build_sqs_client(self._queue_settings(f"{self.endpoint_url}/{QUEUE_NAME}"))
+        try:
+            url, _ = create_queue_pair(client, QUEUE_NAME, max_receive_count=3)
+            self._queue = self._queue_settings(url)
+            with S3Service(self.s3_settings()) as s3:
+                configure_voice_note_notifications(s3, queue=self._queue, sqs_client=client)
+        finally:
+            client.close()
+
+    def _queue_settings(self, url: str) -> VoiceNoteQueueSettings:
+        from pydantic import SecretStr
+
+        from ai_voice_shared.settings import VoiceNoteQueueSettings
+
+        return VoiceNoteQueueSettings(
+            queue_url=url,
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            access_key_id=SecretStr(MOTO_KEYS["access_key_id"]),
+            secret_access_key=SecretStr(MOTO_KEYS["secret_access_key"]),
+        )
+
     def queue_environment(self) -> dict[str, str]:
-        """The events queue's variables (``VOICE_NOTE_QUEUE_URL``): none yet. Issue 20 adds
-        the queue; its fake's URL is printed from here, with the rest of the environment."""
-        return {}
+        """The events queue's variables (``VOICE_NOTE_QUEUE_URL`` and its endpoint and
+        region), on moto; none on other S3 backends (they send no S3 events)."""
+        if self._queue is None:
+            return {}
+        return {
+            "VOICE_NOTE_QUEUE_URL": self._queue.queue_url,
+            "VOICE_NOTE_QUEUE_ENDPOINT_URL": self.endpoint_url,
+            "VOICE_NOTE_QUEUE_REGION": self.region,
+        }
 
     def add_media_file(self, path: Path) -> TwilioMedia:
         """Serve the bytes of ``path`` from the fake Twilio API (type from its name); return

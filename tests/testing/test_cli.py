@@ -133,6 +133,7 @@ def test_fakes_serve_every_endpoint_and_the_media_given_until_sigint_then_free_t
         env, lines = use_the_fakes_then_interrupt(process)
     assert env["TWILIO_API_BASE_URL"] == f"http://127.0.0.1:{twilio_port}"
     assert env["TWILIO_WEBHOOK_BASE_URL"] == "http://127.0.0.1:8000"
+    assert env["VOICE_NOTE_QUEUE_URL"].endswith("/123456789012/voice-notes")
     [media] = [line for line in lines if line.startswith("# media note.ogg (audio/ogg): ")]
     assert (
         "# 2. send it a voice note: ai-voice-shared twilio send "
@@ -147,6 +148,28 @@ def test_fakes_serve_every_endpoint_and_the_media_given_until_sigint_then_free_t
     ):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", urlsplit(url).port or 0)) != 0
+
+
+def assert_the_note_reaches_the_queue(env: dict[str, str]) -> None:
+    """A voice-parser configured from the printed variables alone receives the note's event."""
+    from ai_voice_shared.services.voice_note_queue import VoiceNoteConsumer
+    from ai_voice_shared.settings import VoiceNoteQueueSettings
+
+    queue = VoiceNoteQueueSettings(
+        queue_url=env["VOICE_NOTE_QUEUE_URL"],
+        endpoint_url=env["VOICE_NOTE_QUEUE_ENDPOINT_URL"],
+        region=env["VOICE_NOTE_QUEUE_REGION"],
+        access_key_id=env["AWS_ACCESS_KEY_ID"],
+        secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        wait_seconds=1,
+    )
+    received: list[str] = []
+    consumer = VoiceNoteConsumer(lambda record: received.append(record.key), settings=queue)
+    for _ in range(5):
+        consumer.poll()
+        if received:
+            break
+    assert received == ["voice/MM1.ogg"]
 
 
 def use_the_fakes_then_interrupt(
@@ -199,6 +222,8 @@ def use_the_fakes_then_interrupt(
         with S3Service(settings) as s3:
             s3.upload_bytes("voice/MM1.ogg", b"OggS")
             assert s3.download_bytes("voice/MM1.ogg") == b"OggS"
+        if "VOICE_NOTE_QUEUE_URL" in env:  # moto: the bucket's writes reach the events queue
+            assert_the_note_reaches_the_queue(env)
 
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0

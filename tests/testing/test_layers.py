@@ -58,6 +58,7 @@ SHARED = {
     "_twilio": {"_extras", "_http.types"},
     "_cli": {
         "_extras",
+        "_sqs.moto",
         "factories",
         "lookup_server",
         "s3_bucket",
