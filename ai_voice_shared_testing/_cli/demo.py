@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, Any
 from ai_voice_shared_testing._cli.exits import EXIT_FAILED, EXIT_OK, UsageError, http_url
 
 if TYPE_CHECKING:
+    from ai_voice_shared import S3Service
+    from ai_voice_shared.models import S3EventRecord
+    from ai_voice_shared.settings import VoiceNoteQueueSettings
     from ai_voice_shared_testing._cli.fake_stack import S3Kind
 
 __all__ = ["HELP", "configure", "run", "run_demo"]
@@ -154,6 +157,9 @@ def run_demo(
                 if not again.already_stored:
                     raise AssertionError("the redelivered voice note was stored twice")
                 record["detail"] = "already stored: nothing written twice"
+            if stack.queue_settings is not None:
+                with step("the voice-parser receives it by its S3 event") as record:
+                    record["detail"] = _receive(stack.queue_settings, s3_service, key)
             with step("list the stored voice notes") as record:
                 listed = [o.key for o in s3_service.iter_objects(f"{parsed.account_sid}/")]
                 if key not in listed:
@@ -177,3 +183,24 @@ def run_demo(
     total = sum(s["ms"] for s in steps)
     out(f"All {len(steps)} steps passed in {total:.0f} ms.")
     return steps
+
+
+def _receive(queue: VoiceNoteQueueSettings, s3: S3Service, key: str) -> str:
+    """Consume the events queue as the voice-parser does until the note's event came (the
+    redelivery wrote nothing, so there is one); download the note it names."""
+    from ai_voice_shared.services.voice_note_queue import VoiceNoteConsumer
+
+    notes: list[bytes] = []
+
+    def handle(record: S3EventRecord) -> None:
+        if record.key == key:
+            notes.append(s3.download_bytes(record.key))
+
+    consumer = VoiceNoteConsumer(handle, settings=queue.model_copy(update={"wait_seconds": 1}))
+    for _ in range(10):
+        report = consumer.poll()
+        if notes:
+            return (
+                f"1 event, {len(notes[0])} bytes downloaded, {len(report.deleted)} message(s) acked"
+            )
+    raise AssertionError(f"no S3 event for {key} reached {queue.queue_url}")

@@ -343,6 +343,11 @@ class FakeStack:
             secret_access_key=SecretStr(MOTO_KEYS["secret_access_key"]),
         )
 
+    @property
+    def queue_settings(self) -> VoiceNoteQueueSettings | None:
+        """Settings that reach the events queue (on moto, once started), else ``None``."""
+        return self._queue
+
     def queue_environment(self) -> dict[str, str]:
         """The events queue's variables (``VOICE_NOTE_QUEUE_URL`` and its endpoint and
         region), on moto; none on other S3 backends (they send no S3 events)."""

@@ -73,12 +73,13 @@ def test_demo_runs_every_step_and_exits_0() -> None:
         "look the sender up over HTTP",
         "fetch the voice note from Twilio into S3",
         "the same webhook delivered again",
+        "the voice-parser receives it by its S3 event",
         "list the stored voice notes",
         "create a presigned URL and download it",
         "stop the fakes",
     ]
     assert all(" ms  " in line for line in steps)
-    assert lines[-1].startswith("All 11 steps passed in ")
+    assert lines[-1].startswith("All 12 steps passed in ")
     assert "+15555550100" not in result.stdout
     assert result.stderr == ""
 
@@ -88,6 +89,7 @@ def test_demo_runs_the_same_flow_on_a_real_seaweedfs_server(weed: object) -> Non
 
     assert result.returncode == 0, result.stderr
     assert "S3 (seaweedfs) http://127.0.0.1:" in result.stdout
+    assert "S3 event" not in result.stdout  # SeaweedFS sends no S3 events: no queue
     assert result.stdout.splitlines()[-1].startswith("All 11 steps passed in ")
 
 
@@ -96,7 +98,7 @@ def test_demo_json_reports_the_steps_with_timings() -> None:
 
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert len(report["steps"]) == 11
+    assert len(report["steps"]) == 12
     assert all(isinstance(step["ms"], float) for step in report["steps"])
 
 
