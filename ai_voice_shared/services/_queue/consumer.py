@@ -149,18 +149,9 @@ class VoiceNoteConsumer:
             try:
                 self.handle(record)
             except Exception:
-                logger.exception(
-                    "voice-note queue: handling s3://%s/%s failed (receive %d); shown again "
-                    "in %d s",
-                    record.bucket,
-                    record.key,
-                    received.receive_count,
-                    self._core.retry_delay(received),
-                )
-                report.failed.append(received.message_id)
+                self._core.failed(received, record, report)
                 return False
-            self._core.remember(record)
-            report.handled.append(record)
+            self._core.handled(record, report)
         return True
 
     def _delete(self, done: dict[str, str], report: ConsumerReport) -> None:

@@ -157,6 +157,23 @@ class ConsumerCore:
             with self._lock:
                 self._seen[record.identity] = True
 
+    def handled(self, record: S3EventRecord, report: ConsumerReport) -> None:
+        """A record its handler took: remembered (dedupe) and counted."""
+        self.remember(record)
+        report.handled.append(record)
+
+    def failed(self, received: Received, record: S3EventRecord, report: ConsumerReport) -> None:
+        """A record whose handler raised (call from the ``except``, so the traceback is
+        logged): counted; its message is shown again after :meth:`retry_delay`."""
+        logger.exception(
+            "voice-note queue: handling s3://%s/%s failed (receive %d); shown again in %d s",
+            record.bucket,
+            record.key,
+            received.receive_count,
+            self.retry_delay(received),
+        )
+        report.failed.append(received.message_id)
+
     def retry_delay(self, received: Received) -> int:
         """Seconds a message whose handler failed stays hidden (0 for a poison body)."""
         if received.error is not None:
